@@ -1,0 +1,5 @@
+"""``python -m kgservice`` runs the command line."""
+
+from kgservice.cli import cli
+
+cli()
