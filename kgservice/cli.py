@@ -33,6 +33,89 @@ def cli() -> None:
     """Smart-city knowledge model: ontology checks, validation and a SPARQL 1.1 service."""
 
 
+def _register_commands() -> None:
+    """Attach the commands that live with their domain packages."""
+    from kgservice.generator.cli import generate_command
+    from kgservice.mapping.cli import map_command
+    from kgservice.validation.cli import validate_command
+
+    cli.add_command(generate_command, "generate")
+    cli.add_command(map_command, "map")
+    cli.add_command(validate_command, "validate")
+
+
+STORE_OPTION = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="KGSERVICE_STORE",
+    default=Path("var/store"),
+    show_default=True,
+    help="The on-disk store (also $KGSERVICE_STORE).",
+)
+
+
+@cli.group()
+def bench() -> None:
+    """Benchmarks that print a table (figures are measured here, never asserted in tests)."""
+
+
+@bench.command("validate")
+@click.option("--people", type=click.IntRange(min=1), default=100_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--engines",
+    default="fast,pyshacl,jena",
+    show_default=True,
+    help="Comma-separated: fast, pyshacl, jena.",
+)
+@click.option("--timeout", type=float, default=1800, show_default=True, help="Seconds per engine.")
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures as JSON.",
+)
+def bench_validate(
+    people: int, seed: int, engines: str, timeout: float, json_out: Path | None
+) -> None:
+    """Validate a generated city with each engine: time, peak memory, same findings."""
+    from kgservice.bench.validation import bench_validation
+    from kgservice.bench.worker import ENGINES
+    from kgservice.errors import InputError
+
+    chosen = [e.strip() for e in engines.split(",") if e.strip()]
+    unknown = sorted(set(chosen) - set(ENGINES))
+    if unknown:
+        raise InputError(f"unknown engine(s): {', '.join(unknown)}")
+    click.echo(bench_validation(people, seed, chosen, timeout, json_out))
+
+
+@cli.command("load")
+@click.argument("sources", nargs=-1, required=True)
+@STORE_OPTION
+def load_command(sources: tuple[str, ...], store_path: Path) -> None:
+    """Map SOURCES (files, folders or KIND=PATH) and load each into its named graph.
+
+    Every source is read and checked first: a broken file (exit 2) loads nothing. Each source then
+    replaces its graph and catalog entry atomically. The ontology is loaded too if missing.
+    """
+    from kgservice.loading import ensure_ontology, load_sources
+    from kgservice.store import open_embedded
+
+    store = open_embedded(store_path)
+    try:
+        if ensure_ontology(store):
+            click.echo("ontology → <https://w3id.org/sckm/graph/ontology>")
+        for loaded in load_sources(store, list(sources)):
+            click.echo(
+                f"{loaded.source_id} → <{loaded.graph}>: {loaded.records} records, "
+                f"{loaded.triples} triples in {loaded.seconds:.1f} s"
+            )
+    finally:
+        store.close()
+
+
 @cli.group()
 def ontology() -> None:
     """Check the ontology and build its documentation."""
@@ -76,3 +159,6 @@ def ontology_docs(ontology_dir: Path | None, out: Path) -> None:
 
     for page in build_docs(ontology_dir or default_dir(), out):
         click.echo(str(page))
+
+
+_register_commands()

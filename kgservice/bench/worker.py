@@ -1,0 +1,65 @@
+"""One validation engine on one N-Triples file, in a process of its own (``python -m``).
+
+Prints one JSON object: seconds, peak resident memory (this process or, for Jena, its Java
+child, whichever is larger) and the findings as sorted (focus, shape, component, severity) keys.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+from rdflib import Graph
+
+Key = tuple[str, str, str, str]
+
+
+def run_fast(data: Path, shapes_dir: Path) -> set[Key]:
+    from kgservice.store.embedded import open_embedded
+    from kgservice.validation.compile import SubclassIndex, compile_shapes
+    from kgservice.validation.engine import run_rules
+    from kgservice.validation.run import load_rdf_file, load_shapes
+
+    store = open_embedded(None)
+    load_rdf_file(store, data)
+    rules = compile_shapes(load_shapes(shapes_dir), SubclassIndex.from_store(store))
+    return {f.key for f in run_rules(store, rules)}
+
+
+def run_pyshacl(data: Path, shapes_dir: Path) -> set[Key]:
+    from kgservice.validation.engine import pyshacl_findings
+    from kgservice.validation.run import load_shapes
+
+    graph = Graph().parse(data, format="nt")
+    return {f.key for f in pyshacl_findings(graph, load_shapes(shapes_dir))}
+
+
+def run_jena(data: Path, shapes_dir: Path) -> set[Key]:
+    from kgservice.validation.jena import jena_shacl_validate, report_keys
+
+    report = jena_shacl_validate(sorted(shapes_dir.glob("*.ttl")), data, timeout=86400)
+    return report_keys(report)
+
+
+ENGINES = {"fast": run_fast, "pyshacl": run_pyshacl, "jena": run_jena}
+
+
+def peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    engine, data, shapes_dir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    started = time.perf_counter()
+    keys = ENGINES[engine](data, shapes_dir)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "findings": sorted(keys)}))
+
+
+if __name__ == "__main__":
+    main()

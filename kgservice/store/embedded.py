@@ -1,0 +1,79 @@
+"""The embedded backend: a pyoxigraph store on disk, or in memory for tests.
+
+Replacing a named graph is atomic: the new triples are written into a fresh staging graph in one
+transaction (``Store.extend``), then one SPARQL update ``MOVE`` swaps it in. A crash between the
+two leaves the old graph intact and a staging graph behind, which :func:`open_embedded` removes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kgservice.errors import InputError
+from kgservice.store.base import GraphName, Row
+
+STAGING_PREFIX = "urn:kgservice:staging:"
+
+
+class EmbeddedStore:
+    """A :class:`~kgservice.store.base.Store` over a pyoxigraph ``Store``."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.oxigraph = store
+
+    def select(self, query: str, *, union_default_graph: bool = True) -> Iterator[Row]:
+        solutions = self.oxigraph.query(query, use_default_graph_as_union=union_default_graph)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise InputError("expected a SELECT query")
+        names = [v.value for v in solutions.variables]
+        for solution in solutions:
+            yield {name: term for name in names if (term := solution[name]) is not None}
+
+    def ask(self, query: str, *, union_default_graph: bool = True) -> bool:
+        answer = self.oxigraph.query(query, use_default_graph_as_union=union_default_graph)
+        if not isinstance(answer, ox.QueryBoolean):
+            raise InputError("expected an ASK query")
+        return bool(answer)
+
+    def replace_graph(
+        self, graph: GraphName, triples: Iterable[ox.Triple], also: str | None = None
+    ) -> int:
+        staging = ox.NamedNode(f"{STAGING_PREFIX}{uuid.uuid4()}")
+        quads = [ox.Quad(t.subject, t.predicate, t.object, staging) for t in triples]
+        self.oxigraph.extend(quads)
+        swap = f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph.value}>"
+        if not quads:  # MOVE of a graph that was never created does not clear the target
+            swap = f"DROP SILENT GRAPH <{graph.value}>"
+        self.oxigraph.update(swap + (f" ;\n{also}" if also else ""))
+        return len(quads)
+
+    def graph_names(self) -> list[GraphName]:
+        names = (g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode))
+        return sorted((g for g in names if not g.value.startswith(STAGING_PREFIX)), key=str)
+
+    def quad_count(self) -> int:
+        return len(self.oxigraph)
+
+    def close(self) -> None:
+        self.oxigraph.flush()
+
+
+def open_embedded(path: Path | None = None) -> EmbeddedStore:
+    """Open (or create) the store at ``path``; ``None`` gives an in-memory store."""
+    try:
+        store = ox.Store(str(path)) if path is not None else ox.Store()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open the store: {exc}") from exc
+    embedded = EmbeddedStore(store)
+    _drop_staging_graphs(store)
+    return embedded
+
+
+def _drop_staging_graphs(store: ox.Store) -> None:
+    for graph in list(store.named_graphs()):
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(STAGING_PREFIX):
+            store.remove_graph(graph)
