@@ -7,6 +7,7 @@ two leaves the old graph intact and a staging graph behind, which :func:`open_em
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -59,7 +60,14 @@ class EmbeddedStore:
         return len(self.oxigraph)
 
     def close(self) -> None:
+        """Flush and release the store's lock, so another process (or open) can use it.
+
+        Oxigraph releases an on-disk store when the last reference to it goes; query results
+        or a reference cycle may hold one, so the reference is dropped and cycles collected.
+        """
         self.oxigraph.flush()
+        del self.oxigraph
+        gc.collect()
 
 
 def open_embedded(path: Path | None = None) -> EmbeddedStore:

@@ -52,7 +52,6 @@ def test_leftover_staging_graphs_are_dropped_on_open(tmp_path: Path) -> None:
     staging = ox.NamedNode(STAGING_PREFIX + "crashed")
     store.oxigraph.add(ox.Quad(ox.NamedNode("https://example.org/x"), P, ox.Literal("x"), staging))
     store.close()
-    del store
     reopened = open_embedded(tmp_path / "store")
     assert reopened.graph_names() == [G]
     assert reopened.quad_count() == 1
