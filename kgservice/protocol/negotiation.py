@@ -133,7 +133,7 @@ def _not_acceptable(what: str, kind: Kind) -> NotAcceptable:
     available = [f.media_type for f in formats(kind)]
     names = ", ".join(f"{f.names[0]} ({f.media_type})" for f in formats(kind))
     return NotAcceptable(
-        f"{what} is not available for {KIND_LABELS[kind]}; available: {names}", available
+        f"{what} no format of {KIND_LABELS[kind]}; available: {names}", available
     )
 
 
@@ -141,7 +141,7 @@ def format_from_param(value: str, kind: Kind) -> Format:
     """The format named by a ``format`` request parameter: a short name or a media type."""
     found = format_by_name(kind, value) or format_by_media_type(kind, value)
     if found is None:
-        raise _not_acceptable(f"format={value.strip()[:_MAX_ECHO]!r}", kind)
+        raise _not_acceptable(f"format={value.strip()[:_MAX_ECHO]!r} names", kind)
     return found
 
 
@@ -163,5 +163,5 @@ def negotiate(accept_header: str | None, kind: Kind, format_param: str | None = 
     ]
     if not ranked:
         header = (accept_header or "").strip()[:_MAX_ECHO]
-        raise _not_acceptable(f"none of the media types in Accept: {header!r}", kind)
+        raise _not_acceptable(f"Accept: {header!r} matches", kind)
     return min(ranked, key=lambda pair: pair[0])[1]
