@@ -299,7 +299,9 @@ def parse_content_type(content_type: str | None, supported: Sequence[str]) -> Me
     """
     expected = ", ".join(supported)
     if not content_type or not content_type.strip():
-        raise UnsupportedMediaType(f"the request has no Content-Type; use one of {expected}", supported)
+        raise UnsupportedMediaType(
+            f"the request has no Content-Type; use one of {expected}", supported
+        )
     try:
         media = parse_media_type(content_type)
     except ValueError:

@@ -1,6 +1,7 @@
 """Choose the response format: the ``format`` parameter, else the ``Accept`` header.
 
-``Accept`` is parsed as RFC 9110 §12.5.1 says (https://www.rfc-editor.org/rfc/rfc9110#section-12.5.1):
+``Accept`` is parsed as RFC 9110 §12.5.1 says
+(https://www.rfc-editor.org/rfc/rfc9110#section-12.5.1):
 
 * each member is a media range with optional parameters and a weight ``q`` (0 to 1, at most
   three decimals, default 1); ``q=0`` means "not acceptable";
@@ -132,9 +133,7 @@ def _rank(ranges: list[MediaRange], fmt: Format, index: int) -> tuple[int, ...] 
 def _not_acceptable(what: str, kind: Kind) -> NotAcceptable:
     available = [f.media_type for f in formats(kind)]
     names = ", ".join(f"{f.names[0]} ({f.media_type})" for f in formats(kind))
-    return NotAcceptable(
-        f"{what} no format of {KIND_LABELS[kind]}; available: {names}", available
-    )
+    return NotAcceptable(f"{what} no format of {KIND_LABELS[kind]}; available: {names}", available)
 
 
 def format_from_param(value: str, kind: Kind) -> Format:

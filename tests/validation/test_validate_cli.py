@@ -132,3 +132,20 @@ def test_broken_rdf_is_an_input_error(tmp_path: Path, content: str, where: str) 
 def test_missing_input_and_nothing_to_do() -> None:
     assert run("no-such-file.ttl").exit_code == 2
     assert "nothing to validate" in run().output
+
+
+@pytest.mark.parametrize("fmt", ["nt", "nquads", "json-ld", "xml", "trig"])
+def test_every_rdf_format_gives_the_same_findings(tmp_path: Path, fmt: str) -> None:
+    from rdflib import Dataset
+
+    extension = {"nt": "nt", "nquads": "nq", "json-ld": "jsonld", "xml": "rdf", "trig": "trig"}
+    data = Dataset()
+    data.parse(DATA / "mini-data.ttl", format="turtle")
+    converted = tmp_path / f"mini-data.{extension[fmt]}"
+    converted.write_bytes(data.serialize(format=fmt, encoding="utf-8"))
+    expected = json.loads(run(*INPUTS, "--format", "json").output)["findings"]
+    found = json.loads(run(str(converted), INPUTS[1], "--format", "json").output)["findings"]
+    keys = ("focus", "shape", "component", "severity", "value")
+    assert sorted(tuple(f[k] for k in keys) for f in found) == sorted(
+        tuple(f[k] for k in keys) for f in expected
+    )
