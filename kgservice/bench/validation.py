@@ -14,15 +14,15 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from kgservice import __version__
-from kgservice.generator import GeneratorConfig, generate_city
-from kgservice.validation.run import build_store, default_shapes_dir, load_ontology
+from kgservice.validation.run import default_shapes_dir
+
+WORKER = "kgservice.bench.worker"
 
 
 @dataclass
@@ -36,21 +36,15 @@ class EngineRun:
     error: str | None = None
 
 
-def prepare(people: int, seed: int, workdir: Path) -> tuple[Path, int, float]:
-    """Generate and map a city; write it and the ontology as N-Triples (file, triples, seconds)."""
-    started = time.perf_counter()
-    city = workdir / "city"
-    generate_city(GeneratorConfig(people=people, seed=seed), city)
-    store = build_store([city], load_ontology(), None)
-    data = workdir / "city.nt"
-    with data.open("wb") as out:
-        for name in store.oxigraph.named_graphs():
-            out.write(store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name))
-    return data, store.quad_count(), time.perf_counter() - started
+def prepare(people: int, seed: int, workdir: Path) -> tuple[Path, int]:
+    """Generate and map a city into ``workdir/city.nt`` in a child process: (file, triples)."""
+    command = [sys.executable, "-m", WORKER, "prepare", str(people), str(seed), str(workdir)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return workdir / "city.nt", json.loads(done.stdout)["triples"]
 
 
 def run_engine(engine: str, data: Path, shapes: Path, timeout: float) -> EngineRun:
-    command = [sys.executable, "-m", "kgservice.bench.worker", engine, str(data), str(shapes)]
+    command = [sys.executable, "-m", WORKER, engine, str(data), str(shapes)]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
@@ -100,7 +94,7 @@ def bench_validation(
     people: int, seed: int, engines: list[str], timeout: float, json_out: Path | None
 ) -> str:
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-") as tmp:
-        data, triples, _ = prepare(people, seed, Path(tmp))
+        data, triples = prepare(people, seed, Path(tmp))
         shapes = default_shapes_dir()
         runs = [run_engine(engine, data, shapes, timeout) for engine in engines]
     if json_out is not None:

@@ -1,4 +1,5 @@
-"""One validation engine on one N-Triples file, in a process of its own (``python -m``).
+"""One validation engine on one N-Triples file, in a process of its own (``python -m``);
+also the preparation of that file (``prepare PEOPLE SEED DIR``).
 
 Prints one JSON object: seconds, peak resident memory (this process or, for Jena, its Java
 child, whichever is larger) and the findings as sorted (focus, shape, component, severity) keys.
@@ -48,12 +49,37 @@ ENGINES = {"fast": run_fast, "pyshacl": run_pyshacl, "jena": run_jena}
 
 
 def peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """Peak resident memory of this process (``VmHWM``, which starts afresh at exec, unlike
+    ``ru_maxrss``) or of its largest child (Jena's JVM), in MB."""
+    own = 0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            own = int(line.split()[1])
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024  # ru_maxrss is in KiB on Linux
+    return max(own, children) / 1024  # both in KiB on Linux
+
+
+def prepare(people: int, seed: int, workdir: Path) -> None:
+    """Generate and map a city; write it and the ontology as ``city.nt`` (its own process, so the
+    engines' processes start from a small parent)."""
+    import pyoxigraph as ox
+
+    from kgservice.generator import GeneratorConfig, generate_city
+    from kgservice.validation.run import build_store, load_ontology
+
+    city = workdir / "city"
+    generate_city(GeneratorConfig(people=people, seed=seed), city)
+    store = build_store([city], load_ontology(), None)
+    with (workdir / "city.nt").open("wb") as out:
+        for name in store.oxigraph.named_graphs():
+            out.write(store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name))
+    print(json.dumps({"triples": store.quad_count()}))
 
 
 def main() -> None:
+    if sys.argv[1] == "prepare":
+        prepare(int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4]))
+        return
     engine, data, shapes_dir = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     started = time.perf_counter()
     keys = ENGINES[engine](data, shapes_dir)
