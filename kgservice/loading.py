@@ -48,9 +48,9 @@ def ensure_ontology(store: EmbeddedStore) -> bool:
     """Load the ontology into ``graph:ontology`` if the store has none; True if it loaded it."""
     if ox.NamedNode(ONTOLOGY_GRAPH) in store.graph_names():
         return False
-    from kgservice.validation.run import load_ontology
+    from kgservice.ontology.files import load_model
 
-    data = load_ontology().serialize(format="nt", encoding="utf-8")
+    data = load_model().serialize(format="nt", encoding="utf-8")
     triples = [q.triple for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
     store.replace_graph(ox.NamedNode(ONTOLOGY_GRAPH), triples)
     return True

@@ -65,11 +65,12 @@ def prepare(people: int, seed: int, workdir: Path) -> None:
     import pyoxigraph as ox
 
     from kgservice.generator import GeneratorConfig, generate_city
-    from kgservice.validation.run import build_store, load_ontology
+    from kgservice.ontology.files import load_model
+    from kgservice.validation.run import build_store
 
     city = workdir / "city"
     generate_city(GeneratorConfig(people=people, seed=seed), city)
-    store = build_store([city], load_ontology(), None)
+    store = build_store([city], load_model(), None)
     with (workdir / "city.nt").open("wb") as out:
         for name in store.oxigraph.named_graphs():
             out.write(store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name))

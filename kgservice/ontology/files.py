@@ -138,3 +138,9 @@ def _merge_file(path: Path, merged: Graph, known: set[str]) -> list[tuple[str, P
     known.update(str(s) for s in graph.subjects(RDF.type, OWL.Ontology))
     known.update(str(o) for o in graph.objects(None, OWL.versionIRI))
     return [(str(o), path) for o in graph.objects(None, OWL.imports)]
+
+
+def load_model() -> Graph:
+    """The whole model as the service and validation use it: the top module's import closure."""
+    folder = ontology_dir()
+    return load_closure(folder / TOP_FILE, folder / CATALOG_NAME)

@@ -4,8 +4,7 @@ Replacing a named graph is atomic: one SPARQL update drops the graph and inserts
 (and applies the caller's extra update, e.g. its catalogue entry), and Oxigraph runs an update as
 one transaction. A graph that does not exist yet is written with ``Store.extend``, also one
 transaction and twice as fast. (``MOVE`` from a staging graph, the obvious alternative, copies
-quad by quad and was five times slower.) Staging graphs left by earlier versions are removed
-when a store is opened.
+quad by quad and was five times slower.)
 """
 
 from __future__ import annotations
@@ -18,8 +17,6 @@ import pyoxigraph as ox
 
 from kgservice.errors import InputError
 from kgservice.store.base import GraphName, Row
-
-STAGING_PREFIX = "urn:kgservice:staging:"
 
 
 class EmbeddedStore:
@@ -64,7 +61,7 @@ class EmbeddedStore:
 
     def graph_names(self) -> list[GraphName]:
         names = (g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode))
-        return sorted((g for g in names if not g.value.startswith(STAGING_PREFIX)), key=str)
+        return sorted(names, key=str)
 
     def quad_count(self) -> int:
         return len(self.oxigraph)
@@ -86,12 +83,4 @@ def open_embedded(path: Path | None = None) -> EmbeddedStore:
         store = ox.Store(str(path)) if path is not None else ox.Store()
     except OSError as exc:
         raise InputError(f"{path}: cannot open the store: {exc}") from exc
-    embedded = EmbeddedStore(store)
-    _drop_staging_graphs(store)
-    return embedded
-
-
-def _drop_staging_graphs(store: ox.Store) -> None:
-    for graph in list(store.named_graphs()):
-        if isinstance(graph, ox.NamedNode) and graph.value.startswith(STAGING_PREFIX):
-            store.remove_graph(graph)
+    return EmbeddedStore(store)

@@ -17,7 +17,7 @@ from rdflib import Graph
 
 from kgservice.errors import InputError
 from kgservice.iri import graph_iri
-from kgservice.ontology.files import CATALOG_NAME, TOP_FILE, load_closure, ontology_dir
+from kgservice.ontology.files import load_model, ontology_dir
 from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.validation.compile import SubclassIndex, compile_shapes
 from kgservice.validation.engine import locate, pyshacl_findings, run_rules
@@ -34,7 +34,6 @@ class ValidationResult:
     findings: list[Finding]
     engine: str
     inputs: list[str]
-    shapes: int
     seconds: float
     triples: int = 0
     rules: list[tuple[str, str]] = field(default_factory=list)
@@ -64,11 +63,6 @@ def load_shapes(folder: Path) -> Graph:
     return graph
 
 
-def load_ontology() -> Graph:
-    folder = ontology_dir()
-    return load_closure(folder / TOP_FILE, folder / CATALOG_NAME)
-
-
 def validate(
     inputs: list[Path],
     shapes_dir: Path | None = None,
@@ -82,7 +76,7 @@ def validate(
         raise InputError("nothing to validate: give data files or --store")
     started = time.perf_counter()
     shapes = load_shapes(shapes_dir or default_shapes_dir())
-    ontology = load_ontology()
+    ontology = load_model()
     store = build_store(inputs, ontology, store_path)
     if engine == "fast":
         rules = compile_shapes(shapes, SubclassIndex.from_store(store))
@@ -96,7 +90,6 @@ def validate(
         findings=findings,
         engine=engine,
         inputs=[str(p) for p in inputs] + ([str(store_path)] if store_path else []),
-        shapes=len({s for s, _ in rule_ids}) if rule_ids else 0,
         seconds=time.perf_counter() - started,
         triples=store.quad_count(),
         rules=rule_ids,

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from kgservice.generator import GeneratorConfig, generate_city
+from kgservice.ontology.files import load_model
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.validation.compile import SubclassIndex, compile_shapes
 from kgservice.validation.engine import run_rules
 from kgservice.validation.run import (
     build_store,
-    load_ontology,
     load_rdf_file,
     load_shapes,
     validate,
@@ -31,7 +31,7 @@ def fast_keys(store: EmbeddedStore) -> set[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_fixture(path: Path) -> None:
-    store = build_store([COMMON], load_ontology(), None)
+    store = build_store([COMMON], load_model(), None)
     load_rdf_file(store, path)
     assert fast_keys(store) == expected_findings(path)
 
