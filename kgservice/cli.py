@@ -162,3 +162,32 @@ def ontology_docs(ontology_dir: Path | None, out: Path) -> None:
 
 
 _register_commands()
+
+
+@cli.command("serve")
+@click.option("--host", help="Address to listen on (default $KGSERVICE_HOST or 127.0.0.1).")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="Port (default $KGSERVICE_PORT or 8080)."
+)
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Embedded store directory (default $KGSERVICE_STORE or var/store).",
+)
+@click.option(
+    "--store-url", help="Query URL of a remote SPARQL 1.1 store instead ($KGSERVICE_STORE_URL)."
+)
+def serve_command(
+    host: str | None, port: int | None, store_path: Path | None, store_url: str | None
+) -> None:
+    """Run the SPARQL service (gunicorn); an empty store first gets the ontology and demo city."""
+    import os
+
+    from kgservice.serve import serve
+    from kgservice.settings import load_settings
+
+    options = {"HOST": host, "PORT": port, "STORE": store_path, "STORE_URL": store_url}
+    environ = dict(os.environ)
+    environ.update({f"KGSERVICE_{k}": str(v) for k, v in options.items() if v is not None})
+    serve(load_settings(environ))  # options are checked like the settings they stand for

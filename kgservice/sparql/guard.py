@@ -1,0 +1,141 @@
+"""Checks on query and update text before it reaches the store.
+
+* Size and nesting depth: Oxigraph's recursive parser overflows its stack on text nested some
+  thousands of levels deep, and the overflow kills the whole process; :func:`check_shape` refuses
+  such text first (400, naming the line and column).
+* Remote targets: ``SERVICE`` calls, ``LOAD`` fetches and ``FROM``/``FROM NAMED`` graphs (also
+  the protocol's ``default-graph-uri``/``named-graph-uri``) may only name graphs of this store or
+  IRIs under a configured allowlist (``KGSERVICE_ALLOWED_REMOTE``, empty by default). A SERVICE
+  with a variable endpoint is refused unless the allowlist is ``*``. :func:`remote_targets`
+  finds them; the caller decides with its store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from kgservice.errors import InputError
+from kgservice.sparql.lexer import CLOSING, OPENING, Token, line_and_column, tokens
+
+
+class QueryRefused(InputError):
+    """Text the service will not run: too large, too deep or aimed at a forbidden target."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """An IRI (or a variable, for SERVICE ?x) that the text would reach."""
+
+    clause: str  # "SERVICE", "LOAD", "FROM", "FROM NAMED"
+    iri: str | None
+    text: str
+    line: int
+    column: int
+
+
+def check_shape(text: str, *, max_bytes: int, max_depth: int, what: str = "query") -> list[Token]:
+    """Refuse text over ``max_bytes`` (UTF-8) or nested deeper than ``max_depth``; its tokens."""
+    size = len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise QueryRefused(f"the {what} has {size} bytes; the limit is {max_bytes}")
+    found = list(tokens(text))
+    depth = 0
+    for token in found:
+        if token.kind != "punct":
+            continue
+        if token.text in OPENING:
+            depth += 1
+            if depth > max_depth:
+                line, column = line_and_column(text, token.start)
+                raise QueryRefused(
+                    f"the {what} is nested more than {max_depth} levels deep "
+                    f"(line {line}, column {column})"
+                )
+        elif token.text in CLOSING:
+            depth = max(depth - 1, 0)
+    return found
+
+
+def _prologue(found: list[Token]) -> tuple[dict[str, str], str | None]:
+    """PREFIX declarations and the last BASE, wherever they are (updates repeat prologues)."""
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    for index, token in enumerate(found):
+        following = found[index + 1 : index + 3]
+        if token.is_keyword("PREFIX") and len(following) == 2 and following[1].kind == "iri":
+            prefixes[following[0].text.rstrip(":")] = _resolve_iri(following[1].text, base)
+        elif token.is_keyword("BASE") and following and following[0].kind == "iri":
+            base = _resolve_iri(following[0].text, base)
+    return prefixes, base
+
+
+def _resolve_iri(text: str, base: str | None) -> str:
+    iri = text[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def _term_iri(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    if token.kind == "iri":
+        return _resolve_iri(token.text, base)
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        namespace = prefixes.get(prefix)
+        return namespace + local if namespace is not None else None
+    return None
+
+
+def remote_targets(text: str, found: list[Token] | None = None) -> list[Target]:
+    """Every SERVICE, LOAD, FROM and FROM NAMED target in ``text``, in order."""
+    found = list(tokens(text)) if found is None else found
+    prefixes, base = _prologue(found)
+    targets: list[Target] = []
+    for index, token in enumerate(found):
+        if not token.is_keyword("SERVICE", "LOAD", "FROM"):
+            continue
+        clause = token.text.upper()
+        position = index + 1
+        if position < len(found) and found[position].is_keyword("SILENT", "NAMED"):
+            if found[position].text.upper() == "NAMED":
+                clause = "FROM NAMED"
+            position += 1
+        if position >= len(found):
+            continue
+        term = found[position]
+        line, column = line_and_column(text, term.start)
+        targets.append(Target(clause, _term_iri(term, prefixes, base), term.text, line, column))
+    return targets
+
+
+def is_allowed(iri: str, allowed: Iterable[str]) -> bool:
+    """Whether ``iri`` starts with one of the allowlist's prefixes (``*`` allows all)."""
+    return any(prefix == "*" or iri.startswith(prefix) for prefix in allowed)
+
+
+def check_targets(
+    targets: Iterable[Target], allowed: tuple[str, ...], is_local_graph: Callable[[str], bool]
+) -> None:
+    """Refuse any target not on the allowlist; FROM targets may also be graphs of this store."""
+    for target in targets:
+        where = f"line {target.line}, column {target.column}"
+        if target.iri is None:
+            if target.clause == "SERVICE" and "*" in allowed:
+                continue
+            raise QueryRefused(
+                f"{target.clause} {target.text} ({where}): the service only reaches fixed IRIs "
+                "that KGSERVICE_ALLOWED_REMOTE allows"
+            )
+        if is_allowed(target.iri, allowed):
+            continue
+        if target.clause.startswith("FROM") and is_local_graph(target.iri):
+            continue
+        hint = (
+            "names no graph of this store, and the service does not fetch remote graphs"
+            if target.clause.startswith("FROM")
+            else "is not allowed"
+        )
+        raise QueryRefused(
+            f"{target.clause} <{target.iri}> ({where}) {hint}; remote targets must be listed "
+            f"in KGSERVICE_ALLOWED_REMOTE (now: {', '.join(allowed) or 'none'})"
+        )

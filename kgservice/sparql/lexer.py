@@ -1,0 +1,77 @@
+"""A SPARQL 1.1 lexer (https://www.w3.org/TR/sparql11-query/#grammar, §19.8 terminals).
+
+Enough of the grammar to find things in query and update text without a full parse: IRIs,
+prefixed names, variables, strings, numbers, keywords and punctuation, with comments and white
+space dropped. The guards (:mod:`kgservice.sparql.guard`) read it to find SERVICE, LOAD and FROM
+targets and bracket depth; :mod:`kgservice.sparql.using` to place USING clauses. A character
+the grammar does not know becomes an ``error`` token; the store's own parser reports it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_PN_CHARS_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN_CHARS_U = _PN_CHARS_BASE + "_"
+_PN_CHARS = _PN_CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_PN_PREFIX = rf"[{_PN_CHARS_BASE}](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"
+_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PN_LOCAL = (
+    rf"(?:[{_PN_CHARS_U}:0-9]|{_PLX})"
+    rf"(?:(?:[{_PN_CHARS}.:]|{_PLX})*(?:[{_PN_CHARS}:]|{_PLX}))?"
+)
+
+_TOKENS = [
+    ("ws", r"[ \t\r\n]+"),
+    ("comment", r"#[^\r\n]*"),
+    ("iri", r"<[^<>\"{}|^`\\\x00-\x20]*>"),
+    ("string", r"'''(?:(?:'|'')?(?:[^'\\]|\\.))*'''"),
+    ("string", r'"""(?:(?:"|"")?(?:[^"\\]|\\.))*"""'),
+    ("string", r"'(?:[^'\\\n\r]|\\.)*'"),
+    ("string", r'"(?:[^"\\\n\r]|\\.)*"'),
+    ("var", rf"[?$][{_PN_CHARS_U}0-9][{_PN_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*"),
+    ("bnode", rf"_:[{_PN_CHARS_U}0-9](?:[{_PN_CHARS}.]*[{_PN_CHARS}])?"),
+    ("langtag", r"@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*"),
+    ("pname", rf"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"),
+    ("number", r"[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?"),
+    ("name", r"[A-Za-z_][A-Za-z0-9_]*"),
+    ("punct", r"\^\^|<<|>>|\{\||\|\}|&&|\|\||!=|<=|>=|[{}()\[\];,.*+\-/!=<>|^?]"),
+    ("error", r"."),
+]
+_MASTER = re.compile("|".join(f"(?P<{kind}{i}>{rx})" for i, (kind, rx) in enumerate(_TOKENS)), re.S)
+_KINDS = {f"{kind}{i}": kind for i, (kind, _) in enumerate(_TOKENS)}
+
+OPENING = {"(": ")", "[": "]", "{": "}", "<<": ">>", "{|": "|}"}
+CLOSING = {closer: opener for opener, closer in OPENING.items()}
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its kind, text and character offset in the source."""
+
+    kind: str
+    text: str
+    start: int
+
+    def is_keyword(self, *words: str) -> bool:
+        """Whether this is one of ``words`` as a (case-insensitive) keyword."""
+        return self.kind == "name" and self.text.upper() in words
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """The tokens of ``text``, without white space and comments."""
+    for match in _MASTER.finditer(text):
+        kind = _KINDS[match.lastgroup or ""]
+        if kind not in ("ws", "comment"):
+            yield Token(kind, match.group(), match.start())
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset, for messages."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1

@@ -1,0 +1,56 @@
+"""Who may write: a bearer token (RFC 6750, https://www.rfc-editor.org/rfc/rfc6750).
+
+Writes (SPARQL update; Graph Store PUT, POST, DELETE) need ``Authorization: Bearer <token>``
+with the token of ``KGSERVICE_WRITE_TOKEN``. Without a configured token every write is refused
+(403), so a fresh install is read-only. A missing or wrong token gets 401 with a
+``WWW-Authenticate`` challenge. Tokens are compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import request
+
+from kgservice.errors import KGServiceError
+
+_REALM = 'Bearer realm="kgservice"'
+
+
+class Unauthorized(KGServiceError):
+    """401: the write has no valid bearer token."""
+
+    http_status = 401
+
+    def __init__(self, message: str, challenge: str) -> None:
+        super().__init__(message)
+        self.headers = {"WWW-Authenticate": challenge}
+
+
+class Forbidden(KGServiceError):
+    """403: writes are switched off on this service."""
+
+    http_status = 403
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, else ``None``."""
+    if not header:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def require_writer(configured: str) -> None:
+    """Raise unless the current request carries the write token."""
+    if not configured:
+        raise Forbidden(
+            "this service is read-only: writes need KGSERVICE_WRITE_TOKEN to be configured"
+        )
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
+        raise Unauthorized("writing needs an Authorization: Bearer <token> header", _REALM)
+    if not hmac.compare_digest(token.encode(), configured.encode()):
+        raise Unauthorized(
+            "the bearer token is not valid for writing", _REALM + ', error="invalid_token"'
+        )

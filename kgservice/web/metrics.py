@@ -1,0 +1,87 @@
+"""``/metrics`` in the Prometheus text format (https://prometheus.io/docs/instrumenting/exposition_formats/).
+
+Each app has its own registry, so two apps in one process (tests) do not share counts. Series:
+``kgservice_requests_total{endpoint,method,status}``, ``kgservice_request_seconds{endpoint}``
+(time to the first byte of the response; bodies stream after it),
+``kgservice_query_timeouts_total``, ``kgservice_store_quads`` and ``kgservice_store_graphs``
+(read from the store when scraped, cached for a few seconds because counting is a scan).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_CACHE_SECONDS = 10.0
+
+
+class _StoreCollector(Collector):
+    """Store size gauges, computed on scrape (at most every few seconds)."""
+
+    def __init__(self, quads: Callable[[], int], graphs: Callable[[], int]) -> None:
+        self._quads, self._graphs = quads, graphs
+        self._cached: tuple[float, int, int] | None = None
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        now = time.monotonic()
+        if self._cached is None or now - self._cached[0] > _CACHE_SECONDS:
+            try:
+                self._cached = (now, self._quads(), self._graphs())
+            except Exception:  # a store that is down must not break /metrics
+                return
+        _, quads, graphs = self._cached
+        yield GaugeMetricFamily("kgservice_store_quads", "Quads in the store.", value=quads)
+        yield GaugeMetricFamily("kgservice_store_graphs", "Named graphs in the store.", graphs)
+
+
+class Metrics:
+    """The service's metrics and their registry."""
+
+    def __init__(
+        self, quads: Callable[[], int], graphs: Callable[[], int], timeouts: Callable[[], int]
+    ) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "kgservice_requests",
+            "HTTP requests by endpoint, method and status.",
+            ("endpoint", "method", "status"),
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "kgservice_request_seconds",
+            "Time to the first byte of the response, by endpoint.",
+            ("endpoint",),
+            buckets=_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(_StoreCollector(quads, graphs))
+        self.registry.register(_TimeoutCollector(timeouts))
+
+    def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
+        """Count one request."""
+        self.requests.labels(endpoint, method, str(status)).inc()
+        self.latency.labels(endpoint).observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The text of ``/metrics``."""
+        return generate_latest(self.registry)
+
+
+class _TimeoutCollector(Collector):
+    def __init__(self, timeouts: Callable[[], int]) -> None:
+        self._timeouts = timeouts
+
+    def collect(self) -> Iterator[object]:
+        from prometheus_client.core import CounterMetricFamily
+
+        yield CounterMetricFamily(
+            "kgservice_query_timeouts",
+            "Queries and updates stopped by the time limit.",
+            value=self._timeouts(),
+        )

@@ -1,0 +1,190 @@
+"""Run store work under a time limit that really stops it.
+
+Each operation runs in a worker thread; the request thread waits for it until the deadline.
+Oxigraph releases the GIL while it evaluates, so threads use every core, but it cannot be told
+to stop. Two cases:
+
+* Work that is writing a response body is stopped at once: every chunk passes through
+  ``emit``, which raises :class:`Cancelled` once the request has given up (timeout or client
+  gone), and Oxigraph's serialiser returns.
+* Work stuck inside the engine (an aggregate over a huge join, a sort) cannot be interrupted in
+  the process. After a short grace the runner calls ``on_runaway``: under ``kgservice serve``
+  that retires the worker process gracefully (requests in flight finish, new ones wait in the
+  listen queue) and a fresh process takes over, which is what ends the work for good. Without a
+  supervisor (tests, ``flask run``) the thread is left to finish and a warning is logged.
+
+A timed-out request gets :class:`QueryTimeout` (503) if nothing was sent yet; if the body had
+started, the stream ends early without its closing chunk, which HTTP clients report as an
+incomplete response.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from kgservice.store.base import StoreTimeout
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+_DONE = object()
+_GRACE_SECONDS = 0.5
+_QUEUE_CHUNKS = 8
+
+
+class _Default:
+    """Marker type: "use the runner's own timeout"."""
+
+
+_DEFAULT = _Default()
+
+
+class QueryTimeout(StoreTimeout):
+    """The operation ran past ``KGSERVICE_QUERY_TIMEOUT`` and was stopped (503)."""
+
+
+class Cancelled(Exception):
+    """Raised inside the worker thread when the request no longer wants its output."""
+
+
+class StreamAborted(Exception):
+    """Raised from a response body that cannot be completed, so the server drops the
+    connection instead of ending the body as if it were whole."""
+
+
+class Runner:
+    """Runs operations in threads under ``timeout`` seconds; counts timeouts."""
+
+    def __init__(self, timeout: float, on_runaway: Callable[[], None] | None = None) -> None:
+        self.timeout = timeout
+        self.on_runaway = on_runaway
+        self.timeouts = 0
+        self.runaways = 0
+
+    def call(self, work: Callable[[], T], what: str = "the operation") -> T:
+        """Run ``work()`` and return its result, or raise :class:`QueryTimeout`."""
+        box: dict[str, object] = {}
+        finished = threading.Event()
+
+        def target() -> None:
+            try:
+                box["value"] = work()
+            except BaseException as error:  # handed to the request thread
+                box["error"] = error
+            finally:
+                finished.set()
+
+        thread = threading.Thread(target=target, name="kgservice-work", daemon=True)
+        thread.start()
+        if not finished.wait(self.timeout):
+            self._timed_out(thread)
+            raise QueryTimeout(self._message(what))
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]  # type: ignore[return-value]
+
+    def stream(
+        self,
+        prepare: Callable[[], T],
+        write_body: Callable[[T, Callable[[bytes], None]], None],
+        timeout: float | _Default | None = _DEFAULT,
+    ) -> tuple[T, Iterator[bytes]]:
+        """Run ``prepare()`` (the headers' worth of work) then ``write_body`` in one thread.
+
+        Returns ``prepare``'s result once it is ready, and an iterator over the body's chunks
+        that the response sends. One deadline bounds both, serialisation included (as Fuseki's
+        overall timeout does): ``timeout``, the runner's own by default, or ``None`` for none
+        (a Graph Store download, which is a plain scan).
+        """
+        limit = self.timeout if isinstance(timeout, _Default) else timeout
+        deadline = time.monotonic() + (limit if limit is not None else 10**9)
+        chunks: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
+        ready = threading.Event()
+        cancelled = threading.Event()
+        box: dict[str, object] = {}
+
+        def emit(chunk: bytes) -> None:
+            while True:
+                if cancelled.is_set():
+                    raise Cancelled()
+                try:
+                    chunks.put(chunk, timeout=0.2)
+                    return
+                except queue.Full:
+                    continue
+
+        def target() -> None:
+            try:
+                box["value"] = prepared = prepare()
+                ready.set()
+                write_body(prepared, emit)
+                emit(_DONE)  # type: ignore[arg-type]
+            except Cancelled:
+                pass
+            except BaseException as error:
+                box["error"] = error
+                ready.set()
+                if not cancelled.is_set():
+                    with contextlib.suppress(Cancelled):
+                        emit(error)  # type: ignore[arg-type]
+
+        thread = threading.Thread(target=target, name="kgservice-query", daemon=True)
+        thread.start()
+        if not ready.wait(limit):
+            cancelled.set()
+            self._timed_out(thread)
+            raise QueryTimeout(self._message("the query"))
+        if "value" not in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"], self._body(chunks, deadline, cancelled, thread)  # type: ignore[return-value]
+
+    def _body(
+        self,
+        chunks: queue.Queue[object],
+        deadline: float,
+        cancelled: threading.Event,
+        thread: threading.Thread,
+    ) -> Iterator[bytes]:
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                try:
+                    if remaining <= 0:
+                        raise queue.Empty
+                    item = chunks.get(timeout=remaining)
+                except queue.Empty:
+                    cancelled.set()
+                    self._timed_out(thread)
+                    raise StreamAborted(self._message("the query")) from None
+                if item is _DONE:
+                    return
+                if isinstance(item, BaseException):
+                    raise StreamAborted(f"writing the response failed: {item}") from item
+                yield item  # type: ignore[misc]
+        finally:
+            cancelled.set()  # the client went away, or the body is done
+
+    def _timed_out(self, thread: threading.Thread) -> None:
+        self.timeouts += 1
+        thread.join(_GRACE_SECONDS)
+        if not thread.is_alive():
+            return
+        self.runaways += 1
+        if self.on_runaway is not None:
+            log.warning("work past its time limit is still running: retiring this worker")
+            self.on_runaway()
+        else:
+            log.warning("work past its time limit is still running and cannot be stopped here")
+
+    def _message(self, what: str) -> str:
+        return (
+            f"{what} ran longer than the service's limit of {self.timeout:g} s "
+            "(KGSERVICE_QUERY_TIMEOUT) and was stopped; narrow it (LIMIT, more specific "
+            "patterns) or ask the operator for a longer limit"
+        )

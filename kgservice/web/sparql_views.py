@@ -1,0 +1,124 @@
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint (https://www.w3.org/TR/sparql11-protocol/).
+
+GET, POST form and POST direct for queries; POST for updates (with the write token). A GET
+without a query returns the Service Description (Turtle, JSON-LD or another RDF format by
+negotiation; a browser asking for HTML is sent to the query page). The view only moves bytes:
+parsing is :mod:`kgservice.protocol`, checking and running is :mod:`kgservice.sparql.execute`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, redirect, request, url_for
+
+from kgservice.protocol.formats import FORM_URLENCODED
+from kgservice.protocol.negotiation import negotiate
+from kgservice.protocol.params import (
+    QueryRequest,
+    UpdateRequest,
+    parse_request,
+    parse_urlencoded,
+)
+from kgservice.sparql.execute import Answer, answer_query, prepare_query, run_update
+from kgservice.web.auth import require_writer
+from kgservice.web.state import ServiceState, current_state
+
+bp = Blueprint("sparql", __name__)
+
+TRUNCATED_HEADER = "KGService-Truncated"
+
+
+def _form_fields(body: bytes) -> list[tuple[str, str]] | None:
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    return parse_urlencoded(body) if content_type == FORM_URLENCODED else None
+
+
+def _format_param(args: list[tuple[str, str]], form: list[tuple[str, str]] | None) -> str | None:
+    values = [value for name, value in args + (form or []) if name == "format"]
+    return values[-1] if values else None
+
+
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+def endpoint() -> Response:
+    """One protocol request: a query, an update, or (bare GET) the service description."""
+    state = current_state()
+    body = request.get_data(cache=False) if request.method == "POST" else b""
+    args = parse_urlencoded(request.query_string, "the query string")
+    form = _form_fields(body) if request.method == "POST" else None
+    operation = parse_request(request.method, request.content_type, args, form, body)
+    if operation is None:
+        return service_description(state, _format_param(args, None))
+    if isinstance(operation, UpdateRequest):
+        return _update(state, operation)
+    return _query(state, operation, _format_param(args, form))
+
+
+def _query(state: ServiceState, operation: QueryRequest, format_param: str | None) -> Response:
+    store, limits = state.store, state.limits
+    prepared = prepare_query(store, operation, limits, request.headers.get("Accept"), format_param)
+    answer, body = state.runner.stream(
+        lambda: answer_query(store, prepared, limits),
+        lambda ready, emit: ready.write_body(emit),
+    )
+    return _answer_response(answer, body)
+
+
+def _answer_response(answer: Answer, body) -> Response:
+    headers = {"Vary": "Accept"}
+    if answer.truncated:
+        headers[TRUNCATED_HEADER] = str(answer.truncated.limit)
+    response = Response(body, headers=headers, content_type=answer.format.content_type)
+    response.direct_passthrough = True
+    return response
+
+
+def _update(state: ServiceState, operation: UpdateRequest) -> Response:
+    require_writer(state.settings.write_token)
+    state.runner.call(lambda: run_update(state.store, operation, state.limits), "the update")
+    return Response(status=204)
+
+
+def _prefers_html() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "text/turtle"])
+    return (
+        best == "text/html"
+        and request.accept_mimetypes["text/html"] > request.accept_mimetypes["application/xml"]
+    )
+
+
+def service_description(state: ServiceState, format_param: str | None) -> Response:
+    """The SPARQL 1.1 Service Description of this endpoint (or the query page, for a browser)."""
+    if not format_param and _prefers_html():
+        return redirect(url_for("ui.index") if "ui.index" in _endpoints() else "/", code=303)
+    from kgservice.describe.service import service_description as describe
+
+    fmt = negotiate(request.headers.get("Accept"), "graph", format_param)
+    graph = describe(
+        _public_url("sparql.endpoint"),
+        union_default_graph=state.store.union_default_graph,
+        void_url=_public_url("describe.void") if "describe.void" in _endpoints() else None,
+    )
+    data = _serialize(graph, fmt)
+    return Response(data, content_type=fmt.content_type, headers={"Vary": "Accept"})
+
+
+def _endpoints() -> set[str]:
+    from flask import current_app
+
+    return set(current_app.view_functions)
+
+
+def _public_url(endpoint: str) -> str:
+    base = current_state().settings.public_url
+    if base:
+        return base.rstrip("/") + url_for(endpoint)
+    return url_for(endpoint, _external=True)
+
+
+def _serialize(graph, fmt) -> bytes:
+    import pyoxigraph as ox
+
+    if isinstance(graph, list):
+        return ox.serialize(graph, format=fmt.oxigraph)
+    data = graph.serialize(format="nt", encoding="utf-8")
+    triples = [quad.triple for quad in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
+    return ox.serialize(triples, format=fmt.oxigraph, prefixes=dict(graph.namespaces()))

@@ -1,0 +1,31 @@
+"""What every view needs, kept on the app: the store, the settings, the runner, the limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from kgservice.settings import Settings
+from kgservice.sparql.execute import Limits
+from kgservice.store.base import Store
+from kgservice.web.metrics import Metrics
+from kgservice.web.runner import Runner
+
+EXTENSION = "kgservice"
+
+
+@dataclass
+class ServiceState:
+    """The service's parts, shared by all requests of one process."""
+
+    store: Store
+    settings: Settings
+    runner: Runner
+    limits: Limits
+    metrics: Metrics
+
+
+def current_state() -> ServiceState:
+    """The state of the app handling the current request."""
+    return current_app.extensions[EXTENSION]

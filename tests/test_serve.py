@@ -1,0 +1,146 @@
+"""``kgservice serve`` for real: gunicorn, the demo city on first start, runaway queries."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+KGSERVICE = str(Path(sys.executable).parent / "kgservice")
+TIMEOUT = 2.0
+# A 3-way join of everything: minutes of engine time inside one COUNT.
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, store: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KGSERVICE_")}
+        env |= {
+            "KGSERVICE_DEMO_PEOPLE": "40",
+            "KGSERVICE_QUERY_TIMEOUT": str(TIMEOUT),
+            "KGSERVICE_WRITE_TOKEN": "t",
+        }
+        self.process = subprocess.Popen(
+            [KGSERVICE, "serve", "--store", str(store), "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output: list[str] = []
+        self._wait_for_url()
+
+    def _wait_for_url(self) -> None:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line and self.process.poll() is not None:
+                break
+            self.output.append(line)
+            if line.startswith("kgservice: serving"):
+                return
+        self.stop()
+        pytest.fail("kgservice serve did not start:\n" + "".join(self.output))
+
+    def health(self) -> dict:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return requests.get(self.url + "/healthz", timeout=5).json()
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("serve") / "store"
+
+
+@pytest.fixture(scope="module")
+def server(store_dir: Path) -> Iterator[Server]:
+    server = Server(store_dir)
+    yield server
+    server.stop()
+
+
+def test_first_start_loads_the_ontology_and_the_demo_city(server: Server) -> None:
+    text = "".join(server.output)
+    assert "loaded the ontology" in text
+    assert "demo city: population: 41 records" in text  # 40 people and one bad record
+    assert f"serving http://127.0.0.1:{server.port}/" in text
+    client = SPARQLWrapper(server.url + "/sparql")
+    client.setQuery(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+    )
+    client.setReturnFormat(JSON)
+    rows = client.queryAndConvert()["results"]["bindings"]
+    graphs = {row["g"]["value"].rsplit("/", 1)[1]: int(row["n"]["value"]) for row in rows}
+    assert set(graphs) == {
+        "catalog",
+        "divisions",
+        "facilities",
+        "legal-entities",
+        "ontology",
+        "population",
+    }
+    assert all(count > 0 for count in graphs.values())
+
+
+def test_a_runaway_query_is_stopped_and_the_worker_replaced(server: Server) -> None:
+    before = server.health()["pid"]
+    started = time.monotonic()
+    response = requests.post(server.url + "/sparql", data={"query": EXPLOSIVE}, timeout=60)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503, response.text
+    assert "KGSERVICE_QUERY_TIMEOUT" in response.text
+    assert elapsed < TIMEOUT + 1.0
+    after = server.health()["pid"]
+    assert after != before
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{before}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{before}").exists(), "the old worker still runs the query"
+    ask = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+    assert ask.json()["boolean"] is True
+
+
+def test_a_second_start_keeps_the_store(server: Server, store_dir: Path) -> None:
+    server.stop()
+    again = Server(store_dir)
+    try:
+        text = "".join(again.output)
+        assert "loaded the ontology" not in text
+        assert "quads in 6 graphs" in text
+        assert again.health()["status"] == "ok"
+    finally:
+        again.stop()

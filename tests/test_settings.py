@@ -1,0 +1,67 @@
+"""The declared settings: defaults, validation naming the key, and the README in step."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from kgservice.settings import SETTINGS, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults_are_valid() -> None:
+    settings = load_settings({})
+    assert settings.query_timeout == 30.0
+    assert settings.max_rows == 10_000
+    assert settings.allowed_remote == ()
+    assert settings.write_token == ""
+    assert settings.union_default_graph is True
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("KGSERVICE_QUERY_TIMEOUT", "0", "greater than 0"),
+        ("KGSERVICE_QUERY_TIMEOUT", "soon", "could not convert"),
+        ("KGSERVICE_PORT", "70000", "TCP port"),
+        ("KGSERVICE_STORE_URL", "ftp://x", "http:// or https://"),
+        ("KGSERVICE_CORS_ORIGINS", "https://a.example/path", "not an origin"),
+        ("KGSERVICE_UNION_DEFAULT_GRAPH", "maybe", "true or false"),
+        ("KGSERVICE_MAX_ROWS", "-1", "at least 0"),
+    ],
+)
+def test_a_bad_value_names_its_key(key: str, value: str, words: str) -> None:
+    with pytest.raises(SettingsError, match=rf"^{key}='{re.escape(value)}': .*{words}"):
+        load_settings({key: value})
+
+
+def test_secrets_are_not_echoed() -> None:
+    settings = load_settings({"KGSERVICE_WRITE_TOKEN": "hunter2"})
+    assert settings.public()["KGSERVICE_WRITE_TOKEN"] == "(set)"
+
+
+def test_an_unknown_key_is_an_error() -> None:
+    with pytest.raises(SettingsError, match="unknown setting KGSERVICE_QUERY_TIMEOUTS"):
+        load_settings({"KGSERVICE_QUERY_TIMEOUTS": "5"})
+
+
+def test_every_key_used_in_the_code_is_declared() -> None:
+    declared = {setting.key for setting in SETTINGS}
+    used: set[str] = set()
+    for folder in ("kgservice", "scripts", "tests"):
+        for path in (ROOT / folder).rglob("*"):
+            if path.is_file() and path.suffix in ("", ".py", ".sh"):
+                used |= set(
+                    re.findall(r"KGSERVICE_[A-Z0-9_]+[A-Z0-9]", path.read_text(errors="ignore"))
+                )
+    used -= {"KGSERVICE_QUERY_TIMEOUTS"}  # the unknown key of the test above
+    assert used <= declared, sorted(used - declared)
+
+
+def test_the_readme_documents_every_setting() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [setting.key for setting in SETTINGS if f"`{setting.key}`" not in readme]
+    assert not missing, f"README.md does not document {missing}"
