@@ -91,6 +91,69 @@ def bench_validate(
     click.echo(bench_validation(people, seed, chosen, timeout, json_out))
 
 
+@bench.command("serve")
+@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="Seconds per query per server.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Keep-alive connections kept busy.",
+)
+@click.option(
+    "--client",
+    type=click.Choice(["auto", "wrk", "python"]),
+    default="auto",
+    show_default=True,
+    help="Load generator: wrk if installed (auto), else Python threads.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=10_000,
+    show_default=True,
+    help="KGSERVICE_MAX_ROWS of the service (0: results stream from Oxigraph).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the figures as JSON.",
+)
+def bench_serve(
+    people: int,
+    seed: int,
+    seconds: float,
+    concurrency: int,
+    client: str,
+    max_rows: int,
+    json_out: Path | None,
+) -> None:
+    """HTTP query throughput of `kgservice serve` beside `oxigraph serve`, same data and queries."""
+    from kgservice.bench.serve import bench_serve as run
+
+    click.echo(
+        run(
+            people,
+            seconds,
+            concurrency,
+            json_out,
+            seed=seed,
+            client=client,
+            max_rows=max_rows,
+            echo=lambda line: click.echo(line, err=True),
+        )
+    )
+
+
 @cli.command("load")
 @click.argument("sources", nargs=-1, required=True)
 @STORE_OPTION

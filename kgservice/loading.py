@@ -1,7 +1,14 @@
 """``kgservice load``: map sources and write them into the store, one named graph each.
 
 Every source is read, checked and mapped before anything is written; then each source replaces its
-named graph and its catalog entry in one transaction. A broken file changes nothing.
+named graph, its personal graph and its catalog entry in one transaction. A broken file changes
+nothing.
+
+Personal data (:mod:`kgservice.privacy`, docs/data-model.md §6): the source's graph
+``graph:<source id>`` gets every non-personal triple and a masked copy of each personal one; the
+raw personal triples go to ``graph:<source id>/personal``, and the catalog entry names that graph
+(``city:personalGraph``). A source without personal data has no personal graph: loading it drops
+any personal graph an earlier load left.
 """
 
 from __future__ import annotations
@@ -16,6 +23,12 @@ from rdflib.namespace import DCAT
 
 from kgservice.errors import InputError
 from kgservice.iri import graph_iri
+from kgservice.privacy import (
+    PERSONAL_GRAPH_PROPERTY,
+    personal_graph,
+    personal_properties,
+    split_personal,
+)
 from kgservice.store.embedded import EmbeddedStore
 
 CATALOG_GRAPH = str(graph_iri("catalog"))
@@ -29,8 +42,10 @@ class LoadedSource:
     source_id: str
     graph: str
     records: int
-    triples: int
+    triples: int  # in ``graph`` (personal values masked)
     seconds: float
+    personal_graph: str | None = None  # the graph of the raw personal values, if any
+    personal_triples: int = 0
 
 
 def catalog_update(dataset: URIRef, description: Graph) -> str:
@@ -42,6 +57,16 @@ def catalog_update(dataset: URIRef, description: Graph) -> str:
         f"DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{dataset}> ?p ?o }} }} ;\n"
         f"INSERT DATA {{ GRAPH <{CATALOG_GRAPH}> {{\n{entry}}} }}"
     )
+
+
+def personal_update(graph: str, triples: list[ox.Triple]) -> str:
+    """A SPARQL update that makes the personal graph ``graph`` hold exactly ``triples`` (none:
+    the graph is dropped)."""
+    drop = f"DROP SILENT GRAPH <{graph}>"
+    if not triples:
+        return drop
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    return f"{drop} ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{data}}} }}"
 
 
 def ensure_ontology(store: EmbeddedStore) -> bool:
@@ -57,25 +82,41 @@ def ensure_ontology(store: EmbeddedStore) -> bool:
 
 
 def load_sources(store: EmbeddedStore, paths: list[Path | str]) -> list[LoadedSource]:
-    """Map every source in ``paths``, then replace each one's graph and catalog entry."""
+    """Map every source in ``paths``, then replace each one's graph, personal graph and catalog
+    entry (one transaction per source)."""
     from kgservice.mapping.run import map_sources
 
     if not paths:
         raise InputError("nothing to load: give source files or folders")
     mapped = map_sources(paths)
+    properties = personal_properties()
     loaded = []
     for source in mapped:
         started = time.perf_counter()
         dataset = next(source.catalog.subjects(DCAT.distribution, None), None)
         if not isinstance(dataset, URIRef):
             raise InputError(f"{source.source_id}: the mapping gave no dataset description")
-        count = store.replace_graph(
-            ox.NamedNode(str(source.graph)),
-            source.triples(),
-            catalog_update(dataset, source.catalog),
+        public, personal = split_personal(source.triples(), properties)
+        private_graph = personal_graph(str(source.graph))
+        description = source.catalog
+        if personal:
+            description = Graph() + source.catalog
+            description.add((dataset, URIRef(PERSONAL_GRAPH_PROPERTY), URIRef(private_graph)))
+        also = (
+            personal_update(private_graph, personal) + " ;\n" + catalog_update(dataset, description)
         )
+        # One update, one transaction: the public graph, the personal graph, the catalog entry.
+        count = store.replace_graph(ox.NamedNode(str(source.graph)), public, also)
         seconds = time.perf_counter() - started
         loaded.append(
-            LoadedSource(source.source_id, str(source.graph), source.record_count, count, seconds)
+            LoadedSource(
+                source.source_id,
+                str(source.graph),
+                source.record_count,
+                count,
+                seconds,
+                private_graph if personal else None,
+                len(personal),
+            )
         )
     return loaded

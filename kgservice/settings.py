@@ -192,6 +192,14 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "PERSONAL_DATA_TOKEN",
+        "",
+        _text,
+        "Bearer token of readers allowed to see personal data unmasked (the write token "
+        "allows it too); without it, readers see personal properties masked.",
+        secret=True,
+    ),
+    Setting(
         "QUERY_TIMEOUT",
         "30",
         _seconds,

@@ -45,7 +45,9 @@ def test_each_source_gets_its_graph_and_catalogue_entry(city: Path, tmp_path: Pa
         "catalog",
         "divisions",
         "population",
+        "population/personal",
         "legal-entities",
+        "legal-entities/personal",
         "facilities",
     }
     datasets = {

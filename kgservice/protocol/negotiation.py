@@ -137,11 +137,17 @@ def _not_acceptable(what: str, kind: Kind) -> NotAcceptable:
 
 
 def format_from_param(value: str, kind: Kind) -> Format:
-    """The format named by a ``format`` request parameter: a short name or a media type."""
-    found = format_by_name(kind, value) or format_by_media_type(kind, value)
-    if found is None:
-        raise _not_acceptable(f"format={value.strip()[:_MAX_ECHO]!r} names", kind)
-    return found
+    """The format named by a ``format`` request parameter: a short name or a media type.
+
+    A comma-separated list names the first of its members that is known: SPARQLWrapper puts
+    its whole Accept list there (``format=application/ld+json,application/x-json+ld``).
+    """
+    members = [value, *value.split(",")] if "," in value else [value]
+    for member in members:
+        found = format_by_name(kind, member.strip()) or format_by_media_type(kind, member)
+        if found is not None:
+            return found
+    raise _not_acceptable(f"format={value.strip()[:_MAX_ECHO]!r} names", kind)
 
 
 def negotiate(accept_header: str | None, kind: Kind, format_param: str | None = None) -> Format:

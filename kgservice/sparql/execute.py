@@ -41,11 +41,16 @@ class Limits:
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A checked query with its form and response format."""
+    """A checked query with its form, response format and the dataset it runs on.
+
+    ``dataset`` is ``None`` when the query's own FROM/FROM NAMED (or the store's default)
+    applies.
+    """
 
     request: QueryRequest
     form: str
     format: Format
+    dataset: QueryDataset | None = None
 
 
 Emit = Callable[[bytes], None]
@@ -78,8 +83,20 @@ def _kind(form: str) -> Kind:
     return "results" if form in ("SELECT", "ASK") else "graph"
 
 
-def _local_graph_check(store: Store) -> Callable[[str], bool]:
-    return lambda iri: store.has_graph(ox.NamedNode(iri))
+HiddenGraphs = Callable[[str], bool]
+
+
+def _local_graph_check(store: Store, hidden: HiddenGraphs | None = None) -> Callable[[str], bool]:
+    def is_local(iri: str) -> bool:
+        if hidden is not None and hidden(iri):
+            return False  # a hidden graph does not exist for this reader
+        try:
+            graph = ox.NamedNode(iri)
+        except ValueError:  # a relative FROM <x> (no BASE): no graph of this store
+            return False
+        return store.has_graph(graph)
+
+    return is_local
 
 
 def prepare_query(
@@ -88,17 +105,41 @@ def prepare_query(
     limits: Limits,
     accept: str | None,
     format_param: str | None = None,
+    hidden: HiddenGraphs | None = None,
 ) -> PreparedQuery:
-    """Check the query and pick its response format; nothing is evaluated yet."""
+    """Check the query, pick its response format and fix its dataset; nothing runs yet.
+
+    ``hidden`` marks graphs this reader must not see (raw personal data for anonymous
+    readers): they cannot be named in FROM, FROM NAMED or the protocol's dataset, and a query
+    without a dataset of its own runs over the visible graphs only, so no pattern, FILTER or
+    GRAPH ?g can reach them.
+    """
     found = check_shape(
         request.query, max_bytes=limits.max_query_bytes, max_depth=limits.max_query_depth
     )
     form = query_form(found)
     fmt = negotiate(accept, _kind(form), format_param)
-    targets = remote_targets(request.query, found)
-    targets += _dataset_targets(request)
-    check_targets(targets, limits.allowed_remote, _local_graph_check(store))
-    return PreparedQuery(request, form, fmt)
+    own_targets = remote_targets(request.query, found)
+    check_targets(
+        own_targets + _dataset_targets(request),
+        limits.allowed_remote,
+        _local_graph_check(store, hidden),
+    )
+    dataset = _dataset(request) or None
+    has_from = any(target.clause.startswith("FROM") for target in own_targets)
+    if dataset is None and hidden is not None and not has_from:
+        dataset = visible_dataset(store, hidden)
+    return PreparedQuery(request, form, fmt, dataset)
+
+
+def visible_dataset(store: Store, hidden: HiddenGraphs) -> QueryDataset:
+    """The store's dataset without the hidden graphs (the union of the rest as default graph
+    when the store uses a union default graph)."""
+    visible = [graph for graph in store.graph_names() if not hidden(graph.value)]
+    default: list = list(visible) if store.union_default_graph else [ox.DefaultGraph()]
+    if store.union_default_graph:
+        default.append(ox.DefaultGraph())
+    return QueryDataset(default, visible)
 
 
 def _dataset_targets(request: QueryRequest) -> list:
@@ -116,9 +157,15 @@ def _dataset(request: QueryRequest) -> QueryDataset:
     )
 
 
-def answer_query(store: Store, prepared: PreparedQuery, limits: Limits) -> Answer:
-    """Evaluate the query; read ahead as far as the headers need; the rest stays lazy."""
-    result = store.query(prepared.request.query, _dataset(prepared.request) or None)
+def answer_query(
+    store: Store, prepared: PreparedQuery, limits: Limits, base_iri: str | None = None
+) -> Answer:
+    """Evaluate the query; read ahead as far as the headers need; the rest stays lazy.
+
+    ``base_iri`` resolves relative IRIs of a query without BASE (the endpoint's URL: the
+    protocol lets the service choose it, and the W3C test ``update_base_uri`` needs one).
+    """
+    result = store.query(prepared.request.query, prepared.dataset, base_iri=base_iri)
     fmt = prepared.format
     if isinstance(result, ox.QueryBoolean):
         data = result.serialize(format=fmt.oxigraph)
@@ -128,10 +175,30 @@ def answer_query(store: Store, prepared: PreparedQuery, limits: Limits) -> Answe
     return _answer_triples(result, fmt, limits.max_rows)
 
 
+class _Once:
+    """A pyoxigraph result handed out once, so that it is freed by the thread that writes it.
+
+    pyoxigraph's ``QuerySolutions`` and ``QueryTriples`` are "unsendable": freeing one in
+    another thread than the one that made it raises ``RuntimeError`` (reported as an
+    unraisable exception). The runner makes and serialises a result in its worker thread, but
+    the request thread holds the :class:`Answer` too, and drops it last when the body was
+    written before the view returned. Taking the result out of the writer's closure leaves
+    the worker's reference the only one.
+    """
+
+    def __init__(self, value: object) -> None:
+        self._value = value
+
+    def take(self):
+        value, self._value = self._value, None
+        return value
+
+
 def _answer_solutions(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> Answer:
     names = [variable.value for variable in solutions.variables]
     if cap == 0:
-        return Answer(fmt, _oxigraph_writer(lambda out: solutions.serialize(out, fmt.oxigraph)))
+        held = _Once(solutions)
+        return Answer(fmt, _oxigraph_writer(lambda out: held.take().serialize(out, fmt.oxigraph)))
     rows = list(islice(solutions, cap + 1))
     truncation = Truncation(cap) if len(rows) > cap else None
     chunks = write_solutions(fmt.media_type, names, rows[:cap], truncation)
@@ -140,7 +207,10 @@ def _answer_solutions(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> An
 
 def _answer_triples(triples: Iterator[ox.Triple], fmt: Format, cap: int) -> Answer:
     if cap == 0:
-        return Answer(fmt, _oxigraph_writer(lambda out: ox.serialize(triples, out, fmt.oxigraph)))
+        held = _Once(triples)
+        return Answer(
+            fmt, _oxigraph_writer(lambda out: ox.serialize(held.take(), out, fmt.oxigraph))
+        )
     head = list(islice(triples, cap + 1))
     truncation = Truncation(cap) if len(head) > cap else None
     kept = head[:cap]
@@ -201,7 +271,9 @@ def _iterator_writer(chunks: Iterator[bytes]) -> BodyWriter:
     return write
 
 
-def run_update(store: Store, request: UpdateRequest, limits: Limits) -> None:
+def run_update(
+    store: Store, request: UpdateRequest, limits: Limits, base_iri: str | None = None
+) -> None:
     """Check an update (size, depth, LOAD/SERVICE targets) and run it as one transaction."""
     found = check_shape(
         request.update,
@@ -216,4 +288,4 @@ def run_update(store: Store, request: UpdateRequest, limits: Limits) -> None:
         [ox.NamedNode(iri) for iri in request.using_graph_uris],
         [ox.NamedNode(iri) for iri in request.using_named_graph_uris],
     )
-    store.update(request.update, dataset or None)
+    store.update(request.update, dataset or None, base_iri=base_iri)

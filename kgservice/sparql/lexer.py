@@ -75,3 +75,12 @@ def line_and_column(text: str, offset: int) -> tuple[int, int]:
     """1-based line and column of a character offset, for messages."""
     line = text.count("\n", 0, offset) + 1
     return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def declares_dataset(query: str) -> bool:
+    """Whether a query has FROM or FROM NAMED clauses, which then define its dataset.
+
+    FROM is a keyword of dataset clauses only, so any FROM token outside strings, IRIs and
+    comments is one.
+    """
+    return any(token.is_keyword("FROM") for token in tokens(query))

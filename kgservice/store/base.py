@@ -31,6 +31,10 @@ class StoreSyntaxError(InputError):
     """The store's parser refused a query, an update or an RDF payload (400)."""
 
 
+class StoreRefused(InputError):
+    """The store could not apply an operation as given, e.g. CREATE of a graph that exists (400)."""
+
+
 class StoreUnavailable(KGServiceError):
     """The store cannot be reached or failed while answering (503)."""
 
@@ -52,7 +56,7 @@ class QueryDataset:
     Empty lists leave the query's own FROM/FROM NAMED (or the store's default) in force.
     """
 
-    default_graphs: list[GraphName] = field(default_factory=list)
+    default_graphs: list[GraphTarget] = field(default_factory=list)
     named_graphs: list[GraphName] = field(default_factory=list)
 
     def __bool__(self) -> bool:

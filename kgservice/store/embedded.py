@@ -16,6 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kgservice.errors import InputError
+from kgservice.sparql.lexer import declares_dataset
 from kgservice.sparql.using import add_using
 from kgservice.store.base import (
     GraphName,
@@ -23,6 +24,7 @@ from kgservice.store.base import (
     QueryDataset,
     QueryResult,
     Row,
+    StoreRefused,
     StoreSyntaxError,
     StoreUnavailable,
     UpdateDataset,
@@ -40,11 +42,16 @@ class EmbeddedStore:
         self, query: str, dataset: QueryDataset | None = None, *, base_iri: str | None = None
     ) -> QueryResult:
         options: dict = {"base_iri": base_iri}
-        if dataset:
-            options["default_graph"] = list(dataset.default_graphs) or [ox.DefaultGraph()]
+        if dataset:  # SPARQL 1.1 Query §13.2: what the dataset does not name is empty
+            options["default_graph"] = list(dataset.default_graphs)
             options["named_graphs"] = list(dataset.named_graphs)
-        else:
-            options["use_default_graph_as_union"] = self.union_default_graph
+        else:  # a query's own FROM/FROM NAMED wins over the union default graph
+            options["use_default_graph_as_union"] = (
+                self.union_default_graph and not declares_dataset(query)
+            )
+        return self._query(query, options)
+
+    def _query(self, query: str, options: dict) -> QueryResult:
         try:
             return self.oxigraph.query(query, **options)
         except SyntaxError as error:
@@ -67,6 +74,8 @@ class EmbeddedStore:
             raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
         except OSError as error:
             raise StoreUnavailable(f"the store failed: {error}") from None
+        except RuntimeError as error:  # e.g. CREATE GRAPH of a graph that exists
+            raise StoreRefused(f"the update failed: {error}") from None
 
     def triples(self, graph: GraphTarget) -> Iterator[ox.Triple]:
         for quad in self.oxigraph.quads_for_pattern(None, None, None, graph):
@@ -104,7 +113,7 @@ class EmbeddedStore:
             return existed
         if not self.oxigraph.contains_named_graph(graph):
             return False
-        self.oxigraph.update(f"DROP GRAPH <{graph.value}>")  # one transaction
+        self.update(f"DROP GRAPH <{graph.value}>")  # one transaction
         return True
 
     def _default_graph_has_data(self) -> bool:
@@ -112,7 +121,8 @@ class EmbeddedStore:
         return next(iter(quads), None) is not None
 
     def select(self, query: str, *, union_default_graph: bool = True) -> Iterator[Row]:
-        solutions = self.oxigraph.query(query, use_default_graph_as_union=union_default_graph)
+        union = union_default_graph and not declares_dataset(query)
+        solutions = self._query(query, {"use_default_graph_as_union": union})
         if not isinstance(solutions, ox.QuerySolutions):
             raise InputError("expected a SELECT query")
         names = [v.value for v in solutions.variables]
@@ -120,7 +130,8 @@ class EmbeddedStore:
             yield {name: term for name in names if (term := solution[name]) is not None}
 
     def ask(self, query: str, *, union_default_graph: bool = True) -> bool:
-        answer = self.oxigraph.query(query, use_default_graph_as_union=union_default_graph)
+        union = union_default_graph and not declares_dataset(query)
+        answer = self._query(query, {"use_default_graph_as_union": union})
         if not isinstance(answer, ox.QueryBoolean):
             raise InputError("expected an ASK query")
         return bool(answer)
@@ -130,7 +141,7 @@ class EmbeddedStore:
     ) -> int:
         triples = list(triples)  # read the whole source before touching the store
         if not triples and also is None:
-            self.oxigraph.update(f"DROP SILENT GRAPH <{graph.value}>")
+            self.update(f"DROP SILENT GRAPH <{graph.value}>")
             return 0
         if also is None and not self.oxigraph.contains_named_graph(graph):
             self.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
@@ -140,9 +151,7 @@ class EmbeddedStore:
             f"DROP SILENT GRAPH <{graph.value}> ;\n"
             f"INSERT DATA {{ GRAPH <{graph.value}> {{\n{data}}} }}"
         )
-        self.oxigraph.update(
-            update + (f" ;\n{also}" if also else "")
-        )  # one update, one transaction
+        self.update(update + (f" ;\n{also}" if also else ""))  # one update, one transaction
         return len(triples)
 
     def graph_names(self) -> list[GraphName]:

@@ -18,6 +18,7 @@ from rdflib import Graph
 from kgservice.errors import InputError
 from kgservice.iri import graph_iri
 from kgservice.ontology.files import load_model, ontology_dir
+from kgservice.privacy import unmasked_quads
 from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.validation.compile import SubclassIndex, compile_shapes
 from kgservice.validation.engine import locate, pyshacl_findings, run_rules
@@ -128,7 +129,7 @@ def copy_store(path: Path, into: EmbeddedStore) -> None:
     if not path.is_dir():
         raise InputError(f"{path}: no store here")
     source = ox.Store.read_only(str(path))
-    into.oxigraph.extend(source.quads_for_pattern(None, None, None, None))
+    into.oxigraph.extend(unmasked_quads(source))  # raw personal values, not their masked copies
 
 
 def load_rdf_file(store: EmbeddedStore, path: Path) -> None:

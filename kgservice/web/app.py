@@ -17,7 +17,7 @@ from kgservice.settings import Settings, load_settings
 from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
 from kgservice.store.base import Store
-from kgservice.web import graph_store_views, ops_views, sparql_views
+from kgservice.web import describe_views, graph_store_views, ops_views, sparql_views, ui
 from kgservice.web.errors import register_error_handlers
 from kgservice.web.metrics import Metrics
 from kgservice.web.runner import Runner
@@ -37,7 +37,7 @@ def create_app(
     """Build the service. ``on_runaway`` is called when timed-out work cannot be stopped."""
     settings = settings or load_settings()
     store = store if store is not None else open_store(settings)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # the ui blueprint serves /static
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     runner = Runner(settings.query_timeout, on_runaway)
@@ -66,7 +66,13 @@ def create_app(
 
 
 def _blueprints() -> list:
-    return [sparql_views.bp, graph_store_views.bp, ops_views.bp]
+    return [
+        sparql_views.bp,
+        graph_store_views.bp,
+        ops_views.bp,
+        ui.bp,
+        *describe_views.blueprints,
+    ]
 
 
 def _install_hooks(app: Flask, state: ServiceState) -> None:

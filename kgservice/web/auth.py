@@ -1,9 +1,16 @@
-"""Who may write: a bearer token (RFC 6750, https://www.rfc-editor.org/rfc/rfc6750).
+"""Who may do what: bearer tokens (RFC 6750, https://www.rfc-editor.org/rfc/rfc6750).
 
-Writes (SPARQL update; Graph Store PUT, POST, DELETE) need ``Authorization: Bearer <token>``
-with the token of ``KGSERVICE_WRITE_TOKEN``. Without a configured token every write is refused
-(403), so a fresh install is read-only. A missing or wrong token gets 401 with a
-``WWW-Authenticate`` challenge. Tokens are compared in constant time.
+* Writes (SPARQL update; Graph Store PUT, POST, DELETE) need ``Authorization: Bearer <token>``
+  with the token of ``KGSERVICE_WRITE_TOKEN``. Without a configured token every write is refused
+  (403), so a fresh install is read-only. A missing or wrong token gets 401 with a
+  ``WWW-Authenticate`` challenge.
+* Reads are open. Anonymous readers see personal data masked (the raw values live in graphs
+  hidden from them, see :mod:`kgservice.privacy`); the token of
+  ``KGSERVICE_PERSONAL_DATA_TOKEN``, or the write token, shows them unmasked. A read that
+  presents a token the service does not know is refused (401) rather than served masked, so a
+  misconfigured client notices.
+
+Tokens are compared in constant time.
 """
 
 from __future__ import annotations
@@ -39,6 +46,20 @@ def bearer_token(header: str | None) -> str | None:
         return None
     scheme, _, token = header.strip().partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _matches(token: str, configured: str) -> bool:
+    return bool(configured) and hmac.compare_digest(token.encode(), configured.encode())
+
+
+def sees_personal_data(personal_token: str, write_token: str) -> bool:
+    """Whether the current request may read personal data unmasked; 401 for an unknown token."""
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
+        return False
+    if _matches(token, personal_token) or _matches(token, write_token):
+        return True
+    raise Unauthorized("the bearer token is not valid", _REALM + ', error="invalid_token"')
 
 
 def require_writer(configured: str) -> None:

@@ -25,6 +25,7 @@ from kgservice.protocol.params import parse_urlencoded
 from kgservice.sparql.execute import write_graph
 from kgservice.store.base import GraphTarget
 from kgservice.web.auth import require_writer
+from kgservice.web.sparql_views import hidden_graphs
 from kgservice.web.state import ServiceState, current_state
 
 bp = Blueprint("graph_store", __name__)
@@ -87,6 +88,9 @@ def _format_param(args: list[tuple[str, str]]) -> str | None:
 
 def _get(state: ServiceState, graph: GraphTarget, format_param: str | None) -> Response:
     fmt = negotiate(request.headers.get("Accept"), "graph", format_param)
+    hidden = hidden_graphs(state)
+    if hidden is not None and isinstance(graph, ox.NamedNode) and hidden(graph.value):
+        raise GraphNotFound(f"{_describe(graph)} does not exist")  # not for this reader
     if not state.store.has_graph(graph):
         raise GraphNotFound(f"{_describe(graph)} does not exist")
     triples = state.store.triples(graph)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, redirect, request, url_for
 
+from kgservice.describe import serialize
+from kgservice.describe.service import service_description as describe
+from kgservice.privacy import is_personal_graph
 from kgservice.protocol.formats import FORM_URLENCODED
 from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import (
@@ -19,7 +22,7 @@ from kgservice.protocol.params import (
     parse_urlencoded,
 )
 from kgservice.sparql.execute import Answer, answer_query, prepare_query, run_update
-from kgservice.web.auth import require_writer
+from kgservice.web.auth import require_writer, sees_personal_data
 from kgservice.web.state import ServiceState, current_state
 
 bp = Blueprint("sparql", __name__)
@@ -54,12 +57,28 @@ def endpoint() -> Response:
 
 def _query(state: ServiceState, operation: QueryRequest, format_param: str | None) -> Response:
     store, limits = state.store, state.limits
-    prepared = prepare_query(store, operation, limits, request.headers.get("Accept"), format_param)
+    prepared = prepare_query(
+        store,
+        operation,
+        limits,
+        request.headers.get("Accept"),
+        format_param,
+        hidden=hidden_graphs(state),
+    )
+    base = _public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
     answer, body = state.runner.stream(
-        lambda: answer_query(store, prepared, limits),
+        lambda: answer_query(store, prepared, limits, base),
         lambda ready, emit: ready.write_body(emit),
     )
     return _answer_response(answer, body)
+
+
+def hidden_graphs(state: ServiceState):
+    """What the current reader must not see: raw personal data, unless its token allows."""
+    settings = state.settings
+    if sees_personal_data(settings.personal_data_token, settings.write_token):
+        return None
+    return is_personal_graph
 
 
 def _answer_response(answer: Answer, body) -> Response:
@@ -73,7 +92,8 @@ def _answer_response(answer: Answer, body) -> Response:
 
 def _update(state: ServiceState, operation: UpdateRequest) -> Response:
     require_writer(state.settings.write_token)
-    state.runner.call(lambda: run_update(state.store, operation, state.limits), "the update")
+    base = _public_url("sparql.endpoint")
+    state.runner.call(lambda: run_update(state.store, operation, state.limits, base), "the update")
     return Response(status=204)
 
 
@@ -88,23 +108,15 @@ def _prefers_html() -> bool:
 def service_description(state: ServiceState, format_param: str | None) -> Response:
     """The SPARQL 1.1 Service Description of this endpoint (or the query page, for a browser)."""
     if not format_param and _prefers_html():
-        return redirect(url_for("ui.index") if "ui.index" in _endpoints() else "/", code=303)
-    from kgservice.describe.service import service_description as describe
-
+        return redirect(url_for("ui.index"), code=303)
     fmt = negotiate(request.headers.get("Accept"), "graph", format_param)
     graph = describe(
         _public_url("sparql.endpoint"),
         union_default_graph=state.store.union_default_graph,
-        void_url=_public_url("describe.void") if "describe.void" in _endpoints() else None,
+        void_url=_public_url("describe.void"),
     )
-    data = _serialize(graph, fmt)
+    data = serialize(graph, fmt)
     return Response(data, content_type=fmt.content_type, headers={"Vary": "Accept"})
-
-
-def _endpoints() -> set[str]:
-    from flask import current_app
-
-    return set(current_app.view_functions)
 
 
 def _public_url(endpoint: str) -> str:
@@ -112,13 +124,3 @@ def _public_url(endpoint: str) -> str:
     if base:
         return base.rstrip("/") + url_for(endpoint)
     return url_for(endpoint, _external=True)
-
-
-def _serialize(graph, fmt) -> bytes:
-    import pyoxigraph as ox
-
-    if isinstance(graph, list):
-        return ox.serialize(graph, format=fmt.oxigraph)
-    data = graph.serialize(format="nt", encoding="utf-8")
-    triples = [quad.triple for quad in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
-    return ox.serialize(triples, format=fmt.oxigraph, prefixes=dict(graph.namespaces()))

@@ -12,8 +12,9 @@ DOC = '<http://example.org/s> <http://example.org/p> "临沂" .\n'
 
 
 @pytest.fixture
-def client():
-    return make_app().test_client()
+def client(store_factory):
+    """A client of the service over each backend (embedded, remote ``oxigraph serve``)."""
+    return make_app(store_factory=store_factory).test_client()
 
 
 def _count(client, graph: str) -> int:

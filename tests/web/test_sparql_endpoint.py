@@ -20,8 +20,9 @@ RESULT_TYPES = {
 
 
 @pytest.fixture
-def client():
-    return make_app().test_client()
+def client(store_factory):
+    """A client of the service over each backend (embedded, remote ``oxigraph serve``)."""
+    return make_app(store_factory=store_factory).test_client()
 
 
 def _ages(data: bytes, fmt: ox.QueryResultsFormat) -> list[int]:
@@ -302,3 +303,23 @@ def test_healthz_and_metrics(client) -> None:
     assert 'kgservice_requests_total{endpoint="/sparql",method="GET",status="400"} 1.0' in text
     assert 'kgservice_request_seconds_bucket{endpoint="/sparql",le="0.005"}' in text
     assert "kgservice_store_quads 8.0" in text
+
+
+def test_bare_get_gives_the_service_description(client) -> None:
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    for fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.JSON_LD):
+        response = client.get("/sparql", headers={"Accept": fmt.media_type})
+        assert response.status_code == 200
+        assert response.mimetype == fmt.media_type
+        quads = list(ox.parse(response.data, fmt, base_iri="http://localhost/sparql"))
+        endpoints = {q.object.value for q in quads if q.predicate.value == sd + "endpoint"}
+        assert endpoints == {"http://localhost/sparql"}
+        void = [q for q in quads if q.predicate.value == sd + "defaultDataset"]
+        assert void, "the description links the VoID dataset"
+
+
+def test_a_browser_asking_the_endpoint_is_sent_to_the_query_page(client) -> None:
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/sparql", headers={"Accept": browser})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/")

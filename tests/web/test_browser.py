@@ -1,0 +1,165 @@
+"""The query page in Debian's headless Chromium: run a query in YASGUI and read the table.
+
+The browser talks to the real service (``live_service``) over a generated city; the test also
+asks the store directly and compares. Chromium and chromedriver come from Debian (installed by
+``scripts/bootstrap``); Selenium is pointed at them, so Selenium Manager never downloads a driver.
+Every request the page makes is logged and must go to the service: nothing from another host.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from kgservice.store.embedded import EmbeddedStore
+from kgservice.web.examples import load_examples
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WAIT_SECONDS = 30
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--window-size=1400,1000",
+)
+ENTITIES_PER_COUNTY = """
+PREFIX city: <https://w3id.org/sckm/city/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?county (COUNT(DISTINCT ?entity) AS ?entities)
+WHERE {
+  ?entity a city:LegalEntity ; city:registrationDivision ?division .
+  ?division a city:County ; rdfs:label ?county .
+}
+GROUP BY ?county
+ORDER BY DESC(?entities) ?county
+"""
+# The rows of the active tab's result table: each cell's value (a literal's lexical form, before
+# its quoted language or datatype, or an IRI), row numbers left out; or the error YASR shows.
+READ_TABLE = """
+const panel = document.querySelector('.tabPanel.active');
+const error = panel && panel.querySelector('.yasr .errorResult');
+if (error && error.textContent.trim()) { return {error: error.textContent.trim()}; }
+const rows = panel ? [...panel.querySelectorAll('.yasr table.dataTable tbody tr')] : [];
+if (!rows.length || rows[0].querySelector('td.dt-empty')) { return null; }
+const value = (td) => {
+  const literal = td.querySelector('.nonIri');
+  if (literal) { return literal.firstChild.textContent.replace(/^"|"$/g, ''); }
+  const iri = td.querySelector('a.iri');
+  return iri ? iri.getAttribute('href') : td.textContent.trim();
+};
+return {rows: rows.map((tr) => [...tr.children].slice(1).map(value))};
+"""
+
+
+def _require(path: Path, package: str) -> None:
+    """Fail (not skip) when a browser part is missing: the page is untested without it."""
+    if not path.exists():
+        pytest.fail(f"{path} is missing: install Debian's {package} (scripts/bootstrap does)")
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[webdriver.Chrome]:
+    """Headless Chromium with a fresh profile, its network requests logged."""
+    _require(CHROMIUM, "chromium")
+    _require(CHROMEDRIVER, "chromium-driver")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(WAIT_SECONDS)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _requested_urls(driver: webdriver.Chrome) -> list[str]:
+    """Every URL the browser asked for since the last call (from Chrome's performance log)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def _wait_for_table(driver: webdriver.Chrome) -> list[list[str]]:
+    """The cells of the active tab's result table, once shown; fail on an error or timeout."""
+    try:
+        result = WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.execute_script(READ_TABLE))
+    except TimeoutException:
+        pytest.fail(
+            f"no result table within {WAIT_SECONDS} s; console: {driver.get_log('browser')}"
+        )
+    assert "error" not in result, result.get("error")
+    return result["rows"]
+
+
+def _open_page(driver: webdriver.Chrome, base_url: str) -> None:
+    """Load the query page and wait until YASGUI has its tabs."""
+    driver.get(base_url + "/")
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        lambda d: d.execute_script("return !!(window.yasgui && window.yasgui.getTab())")
+    )
+
+
+def test_page_opens_one_tab_per_example(browser: webdriver.Chrome, live_service: str) -> None:
+    _open_page(browser, live_service)
+    names = browser.execute_script(
+        "return [...document.querySelectorAll('.yasgui .tabsList .tab a[role=tab] > span')]"
+        ".map((span) => span.textContent)"
+    )
+    examples = load_examples()
+    assert names == [example.tab_name for example in examples]
+    assert browser.execute_script("return window.yasgui.getTab().getQuery()") == examples[0].query
+    completers = browser.execute_script(
+        "return window.yasgui.getTab().getYasqe().config.autocompleters"
+    )
+    assert "prefixes" in completers
+    assert not {"class", "property"} & set(completers)  # they would ask lov.linkeddata.es
+
+
+def test_query_runs_in_the_page_and_the_table_shows_the_store_answer(
+    browser: webdriver.Chrome, live_service: str, city_store: EmbeddedStore, tmp_path: Path
+) -> None:
+    expected = [
+        [row["county"].value, row["entities"].value]
+        for row in city_store.query(ENTITIES_PER_COUNTY)
+    ]
+    assert expected, "the generated city has no legal entity in a county"
+    _open_page(browser, live_service)
+    browser.execute_script("window.yasgui.getTab().setQuery(arguments[0])", ENTITIES_PER_COUNTY)
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    assert _wait_for_table(browser) == expected
+
+    screenshot = tmp_path / "query-page.png"
+    assert browser.save_screenshot(str(screenshot))
+    assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert screenshot.stat().st_size > 10_000
+
+    origin = urlsplit(live_service).netloc
+    urls = _requested_urls(browser)
+    assert any(url.endswith("/sparql") for url in urls), urls
+    remote = [
+        u for u in urls if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc != origin
+    ]
+    assert not remote, f"the page asked other hosts: {remote}"
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
