@@ -15,6 +15,8 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
+from tests.servers import oxigraph_server
+
 KGSERVICE = str(Path(sys.executable).parent / "kgservice")
 TIMEOUT = 2.0
 # A 3-way join of everything: minutes of engine time inside one COUNT.
@@ -28,7 +30,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, store: Path) -> None:
+    def __init__(self, store: Path | None, extra_env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("KGSERVICE_")}
@@ -36,9 +38,11 @@ class Server:
             "KGSERVICE_DEMO_PEOPLE": "40",
             "KGSERVICE_QUERY_TIMEOUT": str(TIMEOUT),
             "KGSERVICE_WRITE_TOKEN": "t",
+            **(extra_env or {}),
         }
+        where = ["--store", str(store)] if store is not None else []
         self.process = subprocess.Popen(
-            [KGSERVICE, "serve", "--store", str(store), "--port", str(self.port)],
+            [KGSERVICE, "serve", *where, "--port", str(self.port)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -146,3 +150,34 @@ def test_a_second_start_keeps_the_store(server: Server, store_dir: Path) -> None
         assert again.health()["status"] == "ok"
     finally:
         again.stop()
+
+
+def test_serve_over_a_remote_store() -> None:
+    """``--store-url``: the demo city goes into a real ``oxigraph serve``, and queries reach it."""
+    with oxigraph_server() as oxigraph:
+        server = Server(
+            None,
+            {
+                "KGSERVICE_STORE_URL": oxigraph.query_url,
+                "KGSERVICE_STORE_UPDATE_URL": oxigraph.update_url,
+                "KGSERVICE_STORE_GRAPH_STORE_URL": oxigraph.store_url,
+                "KGSERVICE_DEMO_PEOPLE": "10",
+            },
+        )
+        try:
+            assert server.health()["store"] == "RemoteStore"
+            count = (
+                "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/sckm/city/NaturalPerson> }"
+            )
+            ours = requests.get(server.url + "/sparql", params={"query": count}, timeout=30)
+            theirs = requests.get(
+                oxigraph.query_url,
+                params={"query": count, "union-default-graph": ""},
+                headers={"Accept": "application/sparql-results+json"},
+                timeout=30,
+            )
+            n = ours.json()["results"]["bindings"][0]["n"]["value"]
+            assert int(n) >= 10
+            assert n == theirs.json()["results"]["bindings"][0]["n"]["value"]
+        finally:
+            server.stop()
