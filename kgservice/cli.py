@@ -163,9 +163,13 @@ def load_command(sources: tuple[str, ...], store_path: Path) -> None:
     Every source is read and checked first: a broken file (exit 2) loads nothing. Each source then
     replaces its graph and catalog entry atomically. The ontology is loaded too if missing.
     """
+    from kgservice.iri import DEFAULT_SECRET, iri_secret
     from kgservice.loading import ensure_ontology, load_sources
+    from kgservice.serve import DEMO_SECRET_WARNING
     from kgservice.store import open_embedded
 
+    if iri_secret() == DEFAULT_SECRET:
+        click.echo(f"kgservice: {DEMO_SECRET_WARNING}", err=True)
     store = open_embedded(store_path)
     try:
         if ensure_ontology(store):

@@ -19,6 +19,7 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
+from kgservice.iri import DEFAULT_SECRET
 from kgservice.settings import Settings
 from kgservice.store import open_store
 from kgservice.store.base import Store
@@ -28,8 +29,17 @@ log = logging.getLogger(__name__)
 _worker: Any = None  # the gunicorn worker of this process, set after fork
 
 
+DEMO_SECRET_WARNING = (
+    "warning: KGSERVICE_IRI_SECRET is the public demo secret: anyone can rebuild citizen ID "
+    "numbers from person IRIs and the public facts (birth date, residence, sex). It is fine for "
+    "the generated demo city only; set a secret of your own before loading real registers."
+)
+
+
 def prepare_store(settings: Settings, echo=click.echo) -> None:
     """Load the ontology and the demo city into the store if it is empty; then release it."""
+    if settings.iri_secret == DEFAULT_SECRET:
+        echo(DEMO_SECRET_WARNING)
     store = open_store(settings)
     try:
         if store.graph_names():

@@ -40,7 +40,7 @@ def test_bench_serve_prints_a_row_per_query_and_server(tmp_path: Path) -> None:
     rows = [line for line in result.output.splitlines() if line.startswith("| ")][1:]
     servers = [line.split("|")[2].strip() for line in rows]
     assert servers == ["kgservice", "oxigraph"] * QUERIES
-    assert all(line.split("|")[7].strip() == "0" for line in rows)  # no errors
+    assert all(line.split("|")[8].strip() == "0" for line in rows)  # no errors
     assert "Overall (geometric mean of service/oxigraph):" in result.output
 
     body = json.loads(out.read_text(encoding="utf-8"))

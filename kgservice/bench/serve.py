@@ -331,6 +331,21 @@ class Server:
             self._log.close()
             self._log = None
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) of the server and its descendants (gunicorn's worker)."""
+        if self.process is None:
+            return 0.0
+        pids, total = [self.process.pid], 0.0
+        while pids:
+            pid = pids.pop()
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                fields = stat[stat.rindex(")") + 2 :].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+                pids.extend(int(child) for child in children.split())
+        return total
+
     def log_tail(self, lines: int = 20) -> str:
         if self._log is not None:
             self._log.flush()
@@ -415,12 +430,18 @@ class Sample:
     errors: int = 0
     seconds: float = 0.0
     latency_us: Counter[int] = field(default_factory=Counter)
+    cpu_seconds: float = 0.0  # the server's processes, user + system
 
     def add(self, other: Sample) -> None:
         self.requests += other.requests
         self.errors += other.errors
         self.seconds += other.seconds
         self.latency_us.update(other.latency_us)
+        self.cpu_seconds += other.cpu_seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        return self.cpu_seconds * 1000 / self.requests if self.requests else None
 
     @property
     def rate(self) -> float:
@@ -595,23 +616,35 @@ def measure(
     counts: dict[str, dict[str, int | bool]],
     echo: Callable[[str], None],
 ) -> list[Row]:
-    """Each query on each server for ``seconds`` in total, in slices of about 2 s ordered
-    A B, B A, A B … so that a drift in the machine's speed weighs on both alike."""
-    rounds = max(1, min(10, int(seconds // 2)))
+    """Each query on each server for ``seconds`` in total, in slices ordered A B, B A, A B …
+    so that a drift in the machine's speed weighs on both alike. A slice lasts at least 2 s
+    and ten times the query's own time per core, so requests cut off at its end (wrk drops
+    them) hardly count."""
     rows = []
     for query in queries:
+        single = max(_timed(fetch, server, query) for server in servers)  # also a warm-up
+        slice_seconds = max(2.0, 10 * single * concurrency / (os.cpu_count() or 1))
+        rounds = max(1, min(10, int(seconds // slice_seconds)))
         totals = {server.name: Sample() for server in servers}
         for index in range(rounds):
             order = servers if index % 2 == 0 else list(reversed(servers))
             for server in order:
+                cpu = server.cpu_seconds()
                 sample = generator.run(server, query, seconds / rounds, concurrency)
+                sample.cpu_seconds = server.cpu_seconds() - cpu
                 totals[server.name].add(sample)
         for server in servers:
             rows.append(
                 Row(query.name, server.name, counts[query.name][server.name], totals[server.name])
             )
-        echo(f"measured {query.name}")
+        echo(f"measured {query.name} ({rounds} × 2 slices)")
     return rows
+
+
+def _timed(work: Callable[..., object], *args: object) -> float:
+    started = time.perf_counter()
+    work(*args)
+    return time.perf_counter() - started
 
 
 def ratios(rows: list[Row]) -> dict[str, float | None]:
@@ -650,6 +683,7 @@ class Setup:
     max_rows: int
     client: str
     oxigraph: str
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, before/after
 
 
 def _ms(value: float | None) -> str:
@@ -666,12 +700,12 @@ def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
         f"server (slices alternating), client: {setup.client}",
         f"kgservice serve: gunicorn gthread, 1 worker × {setup.threads} threads, "
         f"KGSERVICE_MAX_ROWS={setup.max_rows}; {setup.oxigraph} serve --union-default-graph",
-        f"Machine: {machine()}",
+        f"Machine: {machine()}; load average {setup.load[0]:.2f} before, {setup.load[1]:.2f} after",
         "",
         "| query               | server    | results | requests/s | median (ms) | p95 (ms) "
-        "| errors | service/oxigraph |",
+        "| server CPU (ms/req) | errors | service/oxigraph |",
         "|---------------------|-----------|--------:|-----------:|------------:|---------:"
-        "|-------:|-----------------:|",
+        "|--------------------:|-------:|-----------------:|",
     ]
     for row in rows:
         ratio = by_query.get(row.query) if row.server == SERVICE else None
@@ -680,7 +714,7 @@ def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
         lines.append(
             f"| {row.query:<19} | {row.server:<9} | {results:>7} | {row.sample.rate:10.1f} | "
             f"{_ms(row.sample.percentile(50)):>11} | {_ms(row.sample.percentile(95)):>8} | "
-            f"{row.sample.errors:6d} | {shown:>16} |"
+            f"{_ms(row.sample.cpu_ms_per_request):>19} | {row.sample.errors:6d} | {shown:>16} |"
         )
     lines += [
         "",
@@ -710,6 +744,7 @@ def report_json(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> dic
                 "requests_per_second": row.sample.rate,
                 "median_ms": row.sample.percentile(50),
                 "p95_ms": row.sample.percentile(95),
+                "server_cpu_ms_per_request": row.sample.cpu_ms_per_request,
             }
             for row in rows
         ],
@@ -733,6 +768,7 @@ def bench_serve(
 ) -> str:
     """Load a city, start both servers, check the results agree, measure; the table."""
     threads = threads or max(8, concurrency)
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-serve-") as tmp:
         workdir = Path(tmp)
         city = prepare_city(people, seed, workdir, echo)
@@ -763,6 +799,7 @@ def bench_serve(
         max_rows,
         generator.name,
         oxigraph_version(),
+        (load_before, os.getloadavg()[0]),
     )
     if json_out is not None:
         json_out.write_text(json.dumps(report_json(setup, rows, city.queries), indent=2), "utf-8")

