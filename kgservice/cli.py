@@ -123,6 +123,13 @@ def bench_validate(
     help="KGSERVICE_MAX_ROWS of the service (0: results stream from Oxigraph).",
 )
 @click.option(
+    "--reader",
+    type=click.Choice(["anonymous", "privileged"]),
+    default="anonymous",
+    show_default=True,
+    help="privileged: send the personal-data token (no graphs hidden, union default graph).",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -135,6 +142,7 @@ def bench_serve(
     concurrency: int,
     client: str,
     max_rows: int,
+    reader: str,
     json_out: Path | None,
 ) -> None:
     """HTTP query throughput of `kgservice serve` beside `oxigraph serve`, same data and queries."""
@@ -149,6 +157,7 @@ def bench_serve(
             seed=seed,
             client=client,
             max_rows=max_rows,
+            reader=reader,
             echo=lambda line: click.echo(line, err=True),
         )
     )

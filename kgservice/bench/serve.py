@@ -1,17 +1,23 @@
 """``kgservice bench serve``: HTTP query throughput of the service beside ``oxigraph serve``.
 
-A seeded city is generated and loaded (ontology included) into an on-disk store, which is then
+A seeded city is generated and loaded (ontology included) into an on-disk store, compacted, and
 copied with ``Store.backup()``: ``kgservice serve`` runs on the store (gunicorn, one worker with
-threads, as in production) and ``oxigraph serve --union-default-graph`` on the copy, so both
-answer from identical quads with the same default graph (the union of all graphs). Each query of
-a cross-domain mix is first fetched once from each server and must give the same number of
-results; then a load generator keeps ``C`` keep-alive connections busy with the same GET request
-(query URL-encoded, ``Accept: application/sparql-results+json``, or N-Triples for CONSTRUCT)
-against one server at a time, in slices that alternate server A, B, B, A … to cancel drift.
+threads, as in production) and ``oxigraph serve --union-default-graph`` on the copy, so both hold
+identical quads. The service answers an anonymous reader from the graphs it may see (every graph
+but the raw personal ones, named one by one as the query's dataset); ``--reader privileged``
+sends the personal-data token, so the service queries the union of all graphs as Oxigraph does.
+The queries touch no personal property, so both servers must return the same number of results:
+each query is fetched once from each first, and a difference stops the benchmark.
 
-The load generator is ``wrk`` (C, one event-loop thread) when it is on the PATH, else a Python
-client with one ``http.client`` connection per thread. Both servers are measured by the same
-generator in the same run. Figures are printed, never asserted.
+A load generator then keeps ``C`` keep-alive connections busy with the same GET request (query
+URL-encoded, ``Accept: application/sparql-results+json``, N-Triples for CONSTRUCT) against one
+server at a time, in slices ordered A B, B A, A B … so that drift in the machine's speed (it is
+shared by both servers and the client) weighs on both alike. The generator is ``wrk`` (C, one
+event-loop thread) when it is on the PATH, else Python threads with one ``http.client``
+connection each (which take more of the CPU from the servers). Besides requests/s and latency,
+the CPU time the server's processes used per request is read from ``/proc``: it shows the cost
+of a request even when other work on the machine disturbs throughput. Figures are printed, never
+asserted.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import math
 import os
 import platform
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -277,12 +284,16 @@ class Server:
     endpoint: str
     env: dict[str, str] | None = None
     ready_line: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request
     process: subprocess.Popen | None = None
     _log: IO[bytes] | None = None
 
     @property
     def host(self) -> str:
         return "127.0.0.1"
+
+    def request_headers(self, query: BenchQuery) -> dict[str, str]:
+        return {"Accept": query.accept, **self.headers}
 
     @property
     def url(self) -> str:
@@ -353,8 +364,11 @@ class Server:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def service_server(store: Path, workdir: Path, threads: int, max_rows: int) -> Server:
-    """``kgservice serve`` on ``store``, configured only by this benchmark."""
+def service_server(
+    store: Path, workdir: Path, threads: int, max_rows: int, token: str | None = None
+) -> Server:
+    """``kgservice serve`` on ``store``, configured only by this benchmark; ``token``, if
+    given, is its personal-data token."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KGSERVICE_")}
     env |= {
@@ -366,6 +380,8 @@ def service_server(store: Path, workdir: Path, threads: int, max_rows: int) -> S
         "KGSERVICE_MAX_ROWS": str(max_rows),
         "KGSERVICE_LOG_LEVEL": "WARNING",
     }
+    if token:
+        env["KGSERVICE_PERSONAL_DATA_TOKEN"] = token
     return Server(
         SERVICE,
         [sys.executable, "-m", "kgservice", "serve"],
@@ -395,7 +411,9 @@ def fetch(server: Server, query: BenchQuery) -> bytes:
     """One request, as the load generator sends it; the body of a 200 answer."""
     connection = http.client.HTTPConnection(server.host, server.port, timeout=REQUEST_TIMEOUT)
     try:
-        connection.request("GET", query.path(server.endpoint), headers={"Accept": query.accept})
+        connection.request(
+            "GET", query.path(server.endpoint), headers=server.request_headers(query)
+        )
         response = connection.getresponse()
         body = response.read()
     finally:
@@ -482,7 +500,7 @@ class PythonClient(LoadGenerator):
 
     def run(self, server: Server, query: BenchQuery, seconds: float, concurrency: int) -> Sample:
         path = query.path(server.endpoint)
-        headers = {"Accept": query.accept}
+        headers = server.request_headers(query)
         clock: dict[str, float] = {}
         barrier = threading.Barrier(concurrency, action=lambda: clock.update(start=_now()))
         samples = [Sample() for _ in range(concurrency)]
@@ -555,8 +573,11 @@ class Wrk(LoadGenerator):
             f"{int(REQUEST_TIMEOUT)}s",
             "--script",
             str(self.script),
-            "--header",
-            f"Accept: {query.accept}",
+            *(
+                option
+                for name, value in server.request_headers(query).items()
+                for option in ("--header", f"{name}: {value}")
+            ),
             f"http://{server.host}:{server.port}{query.path(server.endpoint)}",
         ]
         done = subprocess.run(command, capture_output=True, text=True, check=False)
@@ -683,7 +704,8 @@ class Setup:
     max_rows: int
     client: str
     oxigraph: str
-    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average, before/after
+    reader: str = "anonymous"
+    load: float = 0.0  # the machine's 1-minute load average before the run (other work)
 
 
 def _ms(value: float | None) -> str:
@@ -699,8 +721,9 @@ def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
         f"Load: {setup.concurrency} keep-alive connections, {setup.seconds:g} s per query per "
         f"server (slices alternating), client: {setup.client}",
         f"kgservice serve: gunicorn gthread, 1 worker × {setup.threads} threads, "
-        f"KGSERVICE_MAX_ROWS={setup.max_rows}; {setup.oxigraph} serve --union-default-graph",
-        f"Machine: {machine()}; load average {setup.load[0]:.2f} before, {setup.load[1]:.2f} after",
+        f"KGSERVICE_MAX_ROWS={setup.max_rows}, {setup.reader} reader; "
+        f"{setup.oxigraph} serve --union-default-graph",
+        f"Machine: {machine()}; load average before the run {setup.load:.2f}",
         "",
         "| query               | server    | results | requests/s | median (ms) | p95 (ms) "
         "| server CPU (ms/req) | errors | service/oxigraph |",
@@ -763,11 +786,19 @@ def bench_serve(
     client: str = "auto",
     threads: int | None = None,
     max_rows: int = 10_000,
+    reader: str = "anonymous",
     only: Iterable[str] | None = None,
     echo: Callable[[str], None] = lambda line: None,
 ) -> str:
-    """Load a city, start both servers, check the results agree, measure; the table."""
+    """Load a city, start both servers, check the results agree, measure; the table.
+
+    ``reader`` ``anonymous`` queries as the public does: the service hides the raw personal
+    graphs, so its queries run over the visible graphs named one by one. ``privileged`` sends
+    the personal-data token (to both servers alike; Oxigraph ignores it), so the service runs
+    them over the union default graph as Oxigraph does: the difference is the HTTP layer.
+    """
     threads = threads or max(8, concurrency)
+    token = secrets.token_urlsafe(16) if reader == "privileged" else None
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-serve-") as tmp:
         workdir = Path(tmp)
@@ -777,9 +808,11 @@ def bench_serve(
             city.queries = [query for query in city.queries if query.name in chosen]
         generator = load_generator(client, workdir)
         servers = [
-            service_server(city.store, workdir, threads, max_rows),
+            service_server(city.store, workdir, threads, max_rows, token),
             oxigraph_server(city.copy, workdir),
         ]
+        for server in servers:
+            server.headers = {"Authorization": f"Bearer {token}"} if token else {}
         try:
             for server in servers:
                 server.start()
@@ -799,7 +832,8 @@ def bench_serve(
         max_rows,
         generator.name,
         oxigraph_version(),
-        (load_before, os.getloadavg()[0]),
+        reader,
+        load_before,
     )
     if json_out is not None:
         json_out.write_text(json.dumps(report_json(setup, rows, city.queries), indent=2), "utf-8")
