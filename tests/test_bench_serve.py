@@ -42,6 +42,7 @@ def test_bench_serve_prints_a_row_per_query_and_server(tmp_path: Path) -> None:
     assert servers == ["kgservice", "oxigraph"] * QUERIES
     assert all(line.split("|")[8].strip() == "0" for line in rows)  # no errors
     assert "Overall (geometric mean of service/oxigraph):" in result.output
+    assert "WSGI floor: a WSGI app that sends " in result.output
 
     body = json.loads(out.read_text(encoding="utf-8"))
     assert len(body["queries"]) == QUERIES
@@ -54,6 +55,9 @@ def test_bench_serve_prints_a_row_per_query_and_server(tmp_path: Path) -> None:
         assert pair["kgservice"]["errors"] == pair["oxigraph"]["errors"] == 0, name
         assert pair["kgservice"]["requests"] > 0 and pair["oxigraph"]["requests"] > 0, name
     assert body["overall_ratio"] > 0
+    floor = body["floor"]
+    assert floor["server"] == "wsgi floor" and floor["errors"] == 0 and floor["requests"] > 0
+    assert floor["results"] == by_query[floor["query"]]["oxigraph"]["results"]
 
 
 def test_result_counts() -> None:

@@ -48,10 +48,12 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kgservice import __version__
+from kgservice.bench.floor import BODY_ENV, TYPE_ENV
 from kgservice.errors import CheckFailed, KGServiceError, ToolMissingError
 
 SERVICE = "kgservice"
 OXIGRAPH = "oxigraph"
+FLOOR = "wsgi floor"
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 START_TIMEOUT = 120.0
@@ -393,6 +395,20 @@ def service_server(
     )
 
 
+def floor_server(body: bytes, media_type: str, workdir: Path, threads: int) -> Server:
+    """:mod:`kgservice.bench.floor` under the same gunicorn worker as ``kgservice serve``."""
+    port = free_port()
+    body_file = workdir / "floor-body"
+    body_file.write_bytes(body)
+    env = dict(os.environ) | {BODY_ENV: str(body_file), TYPE_ENV: media_type}
+    command = [
+        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
+        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "kgservice.bench.floor:app",
+    ]  # fmt: skip
+    return Server(FLOOR, command, port, workdir / "floor.log", "/sparql", env=env)
+
+
 def oxigraph_server(copy: Path, workdir: Path) -> Server:
     port = free_port()
     command = [
@@ -662,6 +678,47 @@ def measure(
     return rows
 
 
+@dataclass
+class Floor:
+    server: Server
+    row: Row
+
+
+def measure_floor(
+    service: Server,
+    rows: list[Row],
+    queries: list[BenchQuery],
+    generator: LoadGenerator,
+    seconds: float,
+    concurrency: int,
+) -> Floor:
+    """The WSGI floor (:mod:`kgservice.bench.floor`) on the query Oxigraph answers fastest,
+    sending the service's own answer to it."""
+    fastest = max((row for row in rows if row.server == OXIGRAPH), key=lambda row: row.sample.rate)
+    query = next(query for query in queries if query.name == fastest.query)
+    workdir = service.log_path.parent
+    threads = int((service.env or {}).get("KGSERVICE_THREADS", "8"))
+    server = floor_server(fetch(service, query), query.accept, workdir, threads)
+    server.start()
+    results = result_count(query, fetch(server, query))  # also a warm-up
+    cpu = server.cpu_seconds()
+    sample = generator.run(server, query, seconds, concurrency)
+    sample.cpu_seconds = server.cpu_seconds() - cpu
+    return Floor(server, Row(query.name, FLOOR, results, sample))
+
+
+def floor_note(floor: Row, rows: list[Row], threads: int) -> str:
+    oxigraph = next(row for row in rows if row.server == OXIGRAPH and row.query == floor.query)
+    ratio = floor.sample.rate / oxigraph.sample.rate if oxigraph.sample.rate else 0.0
+    return (
+        f"WSGI floor: a WSGI app that sends {floor.query}'s answer without doing anything, under "
+        f"the same gunicorn worker (1 × {threads} threads), answered {floor.sample.rate:.1f} "
+        f"requests/s using {_ms(floor.sample.cpu_ms_per_request)} ms of CPU per request: "
+        f"{ratio:.2f}× oxigraph serve on that query, the most any Python WSGI service can reach "
+        "on queries that short."
+    )
+
+
 def _timed(work: Callable[..., object], *args: object) -> float:
     started = time.perf_counter()
     work(*args)
@@ -756,23 +813,24 @@ def report_json(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> dic
     return {
         "setup": setup.__dict__ | {"machine": machine()},
         "queries": [query.__dict__ | {"text": query.text} for query in queries],
-        "rows": [
-            {
-                "query": row.query,
-                "server": row.server,
-                "results": row.results,
-                "requests": row.sample.requests,
-                "errors": row.sample.errors,
-                "seconds": row.sample.seconds,
-                "requests_per_second": row.sample.rate,
-                "median_ms": row.sample.percentile(50),
-                "p95_ms": row.sample.percentile(95),
-                "server_cpu_ms_per_request": row.sample.cpu_ms_per_request,
-            }
-            for row in rows
-        ],
+        "rows": [_row_json(row) for row in rows],
         "ratios": by_query,
         "overall_ratio": geometric_mean(by_query.values()),
+    }
+
+
+def _row_json(row: Row) -> dict:
+    return {
+        "query": row.query,
+        "server": row.server,
+        "results": row.results,
+        "requests": row.sample.requests,
+        "errors": row.sample.errors,
+        "seconds": row.sample.seconds,
+        "requests_per_second": row.sample.rate,
+        "median_ms": row.sample.percentile(50),
+        "p95_ms": row.sample.percentile(95),
+        "server_cpu_ms_per_request": row.sample.cpu_ms_per_request,
     }
 
 
@@ -819,6 +877,9 @@ def bench_serve(
                 echo(f"{server.name} ready at {server.url}")
             counts = check_counts(servers, city.queries)
             rows = measure(servers, city.queries, generator, seconds, concurrency, counts, echo)
+            floor = measure_floor(servers[0], rows, city.queries, generator, seconds, concurrency)
+            servers.append(floor.server)
+            echo(f"measured the WSGI floor on {floor.row.query}")
         finally:
             for server in servers:
                 with contextlib.suppress(Exception):
@@ -836,5 +897,6 @@ def bench_serve(
         load_before,
     )
     if json_out is not None:
-        json_out.write_text(json.dumps(report_json(setup, rows, city.queries), indent=2), "utf-8")
-    return table(setup, rows, city.queries)
+        report = report_json(setup, rows, city.queries) | {"floor": _row_json(floor.row)}
+        json_out.write_text(json.dumps(report, indent=2), "utf-8")
+    return table(setup, rows, city.queries) + "\n\n" + floor_note(floor.row, rows, threads)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 import pyoxigraph as ox
@@ -22,6 +22,7 @@ from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import QueryRequest, UpdateRequest
 from kgservice.sparql.guard import check_shape, check_targets, remote_targets
 from kgservice.sparql.lexer import Token
+from kgservice.sparql.reach import reads_predicates
 from kgservice.sparql.results import Truncation, write_solutions
 from kgservice.store.base import QueryDataset, Store, UpdateDataset
 
@@ -106,13 +107,16 @@ def prepare_query(
     accept: str | None,
     format_param: str | None = None,
     hidden: HiddenGraphs | None = None,
+    hidden_predicates: frozenset[str] = frozenset(),
 ) -> PreparedQuery:
     """Check the query, pick its response format and fix its dataset; nothing runs yet.
 
     ``hidden`` marks graphs this reader must not see (raw personal data for anonymous
     readers): they cannot be named in FROM, FROM NAMED or the protocol's dataset, and a query
     without a dataset of its own runs over the visible graphs only, so no pattern, FILTER or
-    GRAPH ?g can reach them.
+    GRAPH ?g can reach them. ``hidden_predicates`` are the predicates the hidden graphs are
+    meant to hold: when the query provably reads none of them, the store may answer it from
+    the union of all graphs, if it finds the hidden graphs hold nothing else.
     """
     found = check_shape(
         request.query, max_bytes=limits.max_query_bytes, max_depth=limits.max_query_depth
@@ -129,6 +133,8 @@ def prepare_query(
     has_from = any(target.clause.startswith("FROM") for target in own_targets)
     if dataset is None and hidden is not None and not has_from:
         dataset = visible_dataset(store, hidden)
+        if hidden_predicates and not reads_predicates(request.query, found, hidden_predicates):
+            dataset = replace(dataset, unread_predicates=hidden_predicates)
     return PreparedQuery(request, form, fmt, dataset)
 
 

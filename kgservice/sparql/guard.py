@@ -14,10 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin
 
 from kgservice.errors import InputError
-from kgservice.sparql.lexer import CLOSING, OPENING, Token, line_and_column, tokens
+from kgservice.sparql.lexer import (
+    CLOSING,
+    OPENING,
+    Token,
+    line_and_column,
+    prologue,
+    term_iri,
+    tokens,
+)
 
 
 class QueryRefused(InputError):
@@ -58,38 +65,10 @@ def check_shape(text: str, *, max_bytes: int, max_depth: int, what: str = "query
     return found
 
 
-def _prologue(found: list[Token]) -> tuple[dict[str, str], str | None]:
-    """PREFIX declarations and the last BASE, wherever they are (updates repeat prologues)."""
-    prefixes: dict[str, str] = {}
-    base: str | None = None
-    for index, token in enumerate(found):
-        following = found[index + 1 : index + 3]
-        if token.is_keyword("PREFIX") and len(following) == 2 and following[1].kind == "iri":
-            prefixes[following[0].text.rstrip(":")] = _resolve_iri(following[1].text, base)
-        elif token.is_keyword("BASE") and following and following[0].kind == "iri":
-            base = _resolve_iri(following[0].text, base)
-    return prefixes, base
-
-
-def _resolve_iri(text: str, base: str | None) -> str:
-    iri = text[1:-1]
-    return urljoin(base, iri) if base else iri
-
-
-def _term_iri(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
-    if token.kind == "iri":
-        return _resolve_iri(token.text, base)
-    if token.kind == "pname":
-        prefix, _, local = token.text.partition(":")
-        namespace = prefixes.get(prefix)
-        return namespace + local if namespace is not None else None
-    return None
-
-
 def remote_targets(text: str, found: list[Token] | None = None) -> list[Target]:
     """Every SERVICE, LOAD, FROM and FROM NAMED target in ``text``, in order."""
     found = list(tokens(text)) if found is None else found
-    prefixes, base = _prologue(found)
+    prefixes, base = prologue(found)
     targets: list[Target] = []
     for index, token in enumerate(found):
         if not token.is_keyword("SERVICE", "LOAD", "FROM"):
@@ -104,7 +83,7 @@ def remote_targets(text: str, found: list[Token] | None = None) -> list[Target]:
             continue
         term = found[position]
         line, column = line_and_column(text, term.start)
-        targets.append(Target(clause, _term_iri(term, prefixes, base), term.text, line, column))
+        targets.append(Target(clause, term_iri(term, prefixes, base), term.text, line, column))
     return targets
 
 

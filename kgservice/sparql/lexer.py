@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 _PN_CHARS_BASE = (
     "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
@@ -84,3 +85,37 @@ def declares_dataset(query: str) -> bool:
     comments is one.
     """
     return any(token.is_keyword("FROM") for token in tokens(query))
+
+
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def prologue(found: list[Token]) -> tuple[dict[str, str], str | None]:
+    """PREFIX declarations and the last BASE, wherever they are (updates repeat prologues)."""
+    prefixes: dict[str, str] = {}
+    base: str | None = None
+    for index, token in enumerate(found):
+        following = found[index + 1 : index + 3]
+        if token.is_keyword("PREFIX") and len(following) == 2 and following[1].kind == "iri":
+            prefixes[following[0].text.rstrip(":")] = resolve_iri(following[1].text, base)
+        elif token.is_keyword("BASE") and following and following[0].kind == "iri":
+            base = resolve_iri(following[0].text, base)
+    return prefixes, base
+
+
+def resolve_iri(text: str, base: str | None) -> str:
+    """The IRI of an ``<…>`` token, resolved against ``base`` when there is one."""
+    iri = text[1:-1]
+    return urljoin(base, iri) if base else iri
+
+
+def term_iri(token: Token, prefixes: dict[str, str], base: str | None) -> str | None:
+    """The IRI an IRI or prefixed-name token stands for (``None``: not one, or an undeclared
+    prefix). Escapes in a local name (``ex:a\\-b``) are removed, as the grammar says."""
+    if token.kind == "iri":
+        return resolve_iri(token.text, base)
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        namespace = prefixes.get(prefix)
+        return namespace + _LOCAL_ESCAPE.sub(r"\1", local) if namespace is not None else None
+    return None

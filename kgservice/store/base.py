@@ -54,10 +54,17 @@ class QueryDataset:
     """The RDF dataset of a query (SPARQL 1.1 Protocol ``default-graph-uri``/``named-graph-uri``).
 
     Empty lists leave the query's own FROM/FROM NAMED (or the store's default) in force.
+
+    ``unread_predicates``: predicates the query provably matches no triple of
+    (:func:`kgservice.sparql.reach.reads_predicates`). While every named graph outside
+    ``default_graphs`` holds only triples of these predicates, the union of all graphs is an
+    equivalent default graph; a store may use it when that is faster (the embedded one does,
+    after checking the condition) or ignore it.
     """
 
     default_graphs: list[GraphTarget] = field(default_factory=list)
     named_graphs: list[GraphName] = field(default_factory=list)
+    unread_predicates: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)

@@ -1,5 +1,13 @@
 """The embedded backend: a pyoxigraph store on disk, or in memory for tests.
 
+A query over listed graphs (an anonymous reader's view, without the raw personal graphs) runs
+over Oxigraph's union default graph instead when the caller has proven it reads none of the
+predicates the unlisted graphs hold and the store has checked that they hold nothing else
+(:class:`~kgservice.store.base.QueryDataset`): the union looks each pattern up once rather than
+once per graph, two to five times faster. The check is kept until the next write; every write
+moves a generation counter at its start and its end, and a query whose snapshot may include a
+write begun after the check runs again over the listed graphs.
+
 Replacing a named graph is atomic: one SPARQL update drops the graph and inserts the new triples
 (and applies the caller's extra update, e.g. its catalogue entry), and Oxigraph runs an update as
 one transaction. A graph that does not exist yet is written with ``Store.extend``, also one
@@ -10,7 +18,9 @@ quad by quad and was five times slower.)
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -37,11 +47,19 @@ class EmbeddedStore:
     def __init__(self, store: ox.Store, *, union_default_graph: bool = True) -> None:
         self.oxigraph = store
         self.union_default_graph = union_default_graph
+        self._generation = 0  # moved at the start and end of every write
+        self._generation_lock = threading.Lock()
+        self._graph_names: tuple[int, list[GraphName]] | None = None
+        self._unlisted_check: tuple[tuple, bool] | None = None
 
     def query(
         self, query: str, dataset: QueryDataset | None = None, *, base_iri: str | None = None
     ) -> QueryResult:
         options: dict = {"base_iri": base_iri}
+        if dataset and dataset.unread_predicates and self.union_default_graph:
+            over_union = self._query_over_union(query, dataset, options)
+            if over_union is not None:
+                return over_union
         if dataset:  # SPARQL 1.1 Query §13.2: what the dataset does not name is empty
             options["default_graph"] = list(dataset.default_graphs)
             options["named_graphs"] = list(dataset.named_graphs)
@@ -50,6 +68,54 @@ class EmbeddedStore:
                 self.union_default_graph and not declares_dataset(query)
             )
         return self._query(query, options)
+
+    def _query_over_union(
+        self, query: str, dataset: QueryDataset, options: dict
+    ) -> QueryResult | None:
+        """The query over the union default graph, if that is proven equivalent; else None."""
+        generation = self._generation
+        if not self._unlisted_hold_only(dataset, generation):
+            return None
+        result = self._query(
+            query,
+            options
+            | {"use_default_graph_as_union": True, "named_graphs": list(dataset.named_graphs)},
+        )
+        if self._generation != generation:  # a write began since the check: its data may not
+            return None  # meet the condition, and the snapshot may hold it
+        return result
+
+    def _unlisted_hold_only(self, dataset: QueryDataset, generation: int) -> bool:
+        """Whether every named graph outside ``dataset.default_graphs`` holds only triples of
+        ``dataset.unread_predicates`` (cached until the next write)."""
+        listed = frozenset(g for g in dataset.default_graphs if isinstance(g, ox.NamedNode))
+        key = (generation, listed, dataset.unread_predicates)
+        cached = self._unlisted_check
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        allowed = ", ".join(f"<{iri}>" for iri in sorted(dataset.unread_predicates))
+        holds_only = not any(
+            self.oxigraph.query(
+                f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o FILTER(?p NOT IN ({allowed})) }} }}"
+            )
+            for graph in self.graph_names()
+            if graph not in listed
+        )
+        self._unlisted_check = (key, holds_only)
+        return holds_only
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around a write: what was learnt of the store's contents before it is forgotten."""
+        self._moved()
+        try:
+            yield
+        finally:
+            self._moved()
+
+    def _moved(self) -> None:
+        with self._generation_lock:
+            self._generation += 1
 
     def _query(self, query: str, options: dict) -> QueryResult:
         try:
@@ -69,7 +135,8 @@ class EmbeddedStore:
                 [g.value for g in dataset.using_named_graphs],
             )
         try:
-            self.oxigraph.update(update, base_iri=base_iri)
+            with self._writing():
+                self.oxigraph.update(update, base_iri=base_iri)
         except SyntaxError as error:
             raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
         except OSError as error:
@@ -90,9 +157,10 @@ class EmbeddedStore:
         )
         triples = list(triples)
         if isinstance(graph, ox.NamedNode):
-            self.replace_graph(graph, triples)
-            if not triples:  # an empty PUT leaves an empty graph, as the protocol says
-                self.oxigraph.add_graph(graph)
+            with self._writing():
+                self.replace_graph(graph, triples)
+                if not triples:  # an empty PUT leaves an empty graph, as the protocol says
+                    self.oxigraph.add_graph(graph)
             return existed
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         self.update(f"CLEAR SILENT DEFAULT ;\nINSERT DATA {{\n{data}}}")
@@ -101,15 +169,17 @@ class EmbeddedStore:
     def add_to_graph(self, graph: GraphTarget, triples: Iterable[ox.Triple]) -> bool:
         existed = self.has_graph(graph)
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
-        self.oxigraph.extend(quads)  # one transaction
-        if not quads and isinstance(graph, ox.NamedNode):
-            self.oxigraph.add_graph(graph)
+        with self._writing():
+            self.oxigraph.extend(quads)  # one transaction
+            if not quads and isinstance(graph, ox.NamedNode):
+                self.oxigraph.add_graph(graph)
         return existed
 
     def drop_graph(self, graph: GraphTarget) -> bool:
         if isinstance(graph, ox.DefaultGraph):
             existed = self._default_graph_has_data()
-            self.oxigraph.clear_graph(graph)
+            with self._writing():
+                self.oxigraph.clear_graph(graph)
             return existed
         if not self.oxigraph.contains_named_graph(graph):
             return False
@@ -144,7 +214,10 @@ class EmbeddedStore:
             self.update(f"DROP SILENT GRAPH <{graph.value}>")
             return 0
         if also is None and not self.oxigraph.contains_named_graph(graph):
-            self.oxigraph.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+            with self._writing():
+                self.oxigraph.extend(
+                    ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples
+                )
             return len(triples)  # extend is one transaction: a new graph appears whole or not
         data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
         update = (
@@ -155,8 +228,14 @@ class EmbeddedStore:
         return len(triples)
 
     def graph_names(self) -> list[GraphName]:
+        generation = self._generation
+        cached = self._graph_names
+        if cached is not None and cached[0] == generation:
+            return list(cached[1])
         names = (g for g in self.oxigraph.named_graphs() if isinstance(g, ox.NamedNode))
-        return sorted(names, key=str)
+        listed = sorted(names, key=str)
+        self._graph_names = (generation, listed)
+        return list(listed)
 
     def quad_count(self) -> int:
         return len(self.oxigraph)

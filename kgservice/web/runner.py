@@ -1,6 +1,7 @@
 """Run store work under a time limit that really stops it.
 
-Each operation runs in a worker thread; the request thread waits for it until the deadline.
+Each operation runs in a worker thread (kept between requests: starting a thread per request
+cost more than a lookup by IRI); the request thread waits for it until the deadline.
 Oxigraph releases the GIL while it evaluates, so threads use every core, but it cannot be told
 to stop. Two cases:
 
@@ -58,14 +59,48 @@ class StreamAborted(Exception):
     connection instead of ending the body as if it were whole."""
 
 
+class Workers:
+    """Daemon threads that take tasks from a queue; one more starts when none is idle.
+
+    They never exit (their number stays at the peak concurrency) and, being daemons, never
+    hold up the process's exit, even while a runaway query keeps one busy.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._tasks: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._serve, name=self._name, daemon=True).start()
+        self._tasks.put(task)
+
+    def _serve(self) -> None:
+        while True:
+            task = self._tasks.get()
+            try:
+                task()
+            except BaseException:  # a task reports its own errors; keep the thread
+                log.exception("a worker task failed")
+            with self._lock:
+                self._idle += 1
+
+
 class Runner:
-    """Runs operations in threads under ``timeout`` seconds; counts timeouts."""
+    """Runs operations in worker threads under ``timeout`` seconds; counts timeouts."""
 
     def __init__(self, timeout: float, on_runaway: Callable[[], None] | None = None) -> None:
         self.timeout = timeout
         self.on_runaway = on_runaway
         self.timeouts = 0
         self.runaways = 0
+        self._workers = Workers("kgservice-work")
 
     def call(self, work: Callable[[], T], what: str = "the operation") -> T:
         """Run ``work()`` and return its result, or raise :class:`QueryTimeout`."""
@@ -80,10 +115,9 @@ class Runner:
             finally:
                 finished.set()
 
-        thread = threading.Thread(target=target, name="kgservice-work", daemon=True)
-        thread.start()
+        self._workers.submit(target)
         if not finished.wait(self.timeout):
-            self._timed_out(thread)
+            self._timed_out(finished)
             raise QueryTimeout(self._message(what))
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
@@ -107,6 +141,7 @@ class Runner:
         chunks: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
         ready = threading.Event()
         cancelled = threading.Event()
+        finished = threading.Event()
         box: dict[str, object] = {}
 
         def emit(chunk: bytes) -> None:
@@ -133,23 +168,24 @@ class Runner:
                 if not cancelled.is_set():
                     with contextlib.suppress(Cancelled):
                         emit(error)  # type: ignore[arg-type]
+            finally:
+                finished.set()
 
-        thread = threading.Thread(target=target, name="kgservice-query", daemon=True)
-        thread.start()
+        self._workers.submit(target)
         if not ready.wait(limit):
             cancelled.set()
-            self._timed_out(thread)
+            self._timed_out(finished)
             raise QueryTimeout(self._message("the query"))
         if "value" not in box:
             raise box["error"]  # type: ignore[misc]
-        return box["value"], self._body(chunks, deadline, cancelled, thread)  # type: ignore[return-value]
+        return box["value"], self._body(chunks, deadline, cancelled, finished)  # type: ignore[return-value]
 
     def _body(
         self,
         chunks: queue.Queue[object],
         deadline: float,
         cancelled: threading.Event,
-        thread: threading.Thread,
+        finished: threading.Event,
     ) -> Iterator[bytes]:
         try:
             while True:
@@ -160,7 +196,7 @@ class Runner:
                     item = chunks.get(timeout=remaining)
                 except queue.Empty:
                     cancelled.set()
-                    self._timed_out(thread)
+                    self._timed_out(finished)
                     raise StreamAborted(self._message("the query")) from None
                 if item is _DONE:
                     return
@@ -170,10 +206,9 @@ class Runner:
         finally:
             cancelled.set()  # the client went away, or the body is done
 
-    def _timed_out(self, thread: threading.Thread) -> None:
+    def _timed_out(self, finished: threading.Event) -> None:
         self.timeouts += 1
-        thread.join(_GRACE_SECONDS)
-        if not thread.is_alive():
+        if finished.wait(_GRACE_SECONDS):
             return
         self.runaways += 1
         if self.on_runaway is not None:

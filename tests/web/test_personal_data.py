@@ -77,3 +77,56 @@ def test_an_unknown_token_is_refused_not_downgraded(client) -> None:
         "/sparql", query_string={"query": PROBES[0]}, headers={"Authorization": "Bearer nope"}
     )
     assert response.status_code == 401
+
+
+LENGTH_ZERO_AND_NEGATED_PROBES = [
+    # a path of possible length zero binds its ends to every term of the default graph
+    "SELECT ?t WHERE { ?t <https://w3id.org/sckm/city/none>* ?t }",
+    "SELECT ?t WHERE { ?t <https://w3id.org/sckm/city/none>? ?t }",
+    "SELECT ?o WHERE { ?s !<https://w3id.org/sckm/city/none> ?o }",
+    "SELECT ?o WHERE { ?s (<https://w3id.org/sckm/city/a>|!<https://w3id.org/sckm/city/b>)+ ?o }",
+    "PREFIX c: <https://w3id.org/sckm/> SELECT ?id WHERE { ?p c:city\\/citizenId ?id }",
+    "BASE <https://w3id.org/sckm/city/> SELECT ?id WHERE { ?p <citizenId> ?id }",
+    "SELECT ?id WHERE { ?p ?x ?id FILTER EXISTS { ?p <https://w3id.org/sckm/city/none>* ?p } }",
+]
+
+
+@pytest.mark.parametrize("query", LENGTH_ZERO_AND_NEGATED_PROBES)
+def test_paths_and_spellings_reach_no_raw_value(client, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200, response.data
+    assert RAW.encode() not in response.data
+
+
+def test_a_zero_length_path_cannot_test_for_a_raw_value(client) -> None:
+    query = f'ASK {{ "{RAW}" <https://w3id.org/sckm/city/none>* "{RAW}" }}'
+    anonymous = client.get("/sparql", query_string={"query": query})
+    assert json.loads(anonymous.data)["boolean"] is False
+    privileged = client.get("/sparql", query_string={"query": query}, headers=READER)
+    assert json.loads(privileged.data)["boolean"] is True  # the probe would work on raw data
+
+
+def test_a_personal_graph_holding_other_triples_stays_hidden(client) -> None:
+    """Queries that read no personal property may run over the union of all graphs only while
+    the personal graphs hold nothing else: a writer's stray triple there stays hidden."""
+    label = "https://www.w3.org/2000/01/rdf-schema#label"
+    query = f"SELECT ?l WHERE {{ ?p <{label}> ?l }}"
+    assert (
+        json.loads(client.get("/sparql", query_string={"query": query}).data)["results"]["bindings"]
+        == []
+    )
+    stray = f'<{PERSON}> <{CITIZEN_ID}> "{RAW}" .\n<{PERSON}> <{label}> "stray" .\n'
+    put = client.put(
+        "/store",
+        query_string={"graph": PERSONAL},
+        data=stray.encode(),
+        headers={"Authorization": "Bearer writer", "Content-Type": "application/n-triples"},
+    )
+    assert put.status_code == 204
+    anonymous = client.get("/sparql", query_string={"query": query})
+    assert anonymous.status_code == 200
+    assert json.loads(anonymous.data)["results"]["bindings"] == []
+    privileged = client.get("/sparql", query_string={"query": query}, headers=READER)
+    assert [b["l"]["value"] for b in json.loads(privileged.data)["results"]["bindings"]] == [
+        "stray"
+    ]

@@ -1,0 +1,142 @@
+"""Whether a query can read triples of some predicates: the fast path of the anonymous view.
+
+An anonymous reader must not see the raw personal graphs, so its query runs over the other
+graphs, named one by one as its dataset. Oxigraph evaluates that two to five times slower than
+its union default graph, which looks each pattern up once instead of once per graph. The raw
+personal graphs hold only triples whose predicate is a personal property (the store checks
+that, :class:`kgservice.store.base.QueryDataset`), so a query that can match no triple with
+such a predicate gives the same answers over the union of all graphs.
+
+:func:`reads_predicates` proves that or gives up; giving up only costs speed. A query can
+match a triple of a predicate when:
+
+- it names the predicate anywhere (an IRI or prefixed name, resolved as the store would);
+- a variable stands where a predicate goes (``?s ?p ?o``), or a negated property set
+  (``!rdfs:label``) does;
+- a path may have length zero (``p*``, ``p?``): that binds its ends to every term of the default
+  graph, objects of personal triples included;
+- it is a DESCRIBE (which reads every predicate of the described resources), or calls SERVICE.
+
+The structure (which positions hold variables or paths) comes from rdflib's SPARQL parser, which
+is slow (1–12 ms), so the verdict is cached by the query's *skeleton*: its tokens with IRIs,
+strings, numbers and language tags blanked out. Two queries with one skeleton have the same
+structure; the names they use are checked on every request (a token scan, microseconds).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from rdflib import URIRef
+from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+
+from kgservice.sparql.lexer import Token, prologue, term_iri
+
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_BLANKED = frozenset({"iri", "string", "number", "langtag"})
+_PARSER_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
+SKELETON_CACHE_SIZE = 4096
+
+
+def reads_predicates(text: str, found: list[Token], predicates: frozenset[str]) -> bool:
+    """Whether the query ``text`` (its tokens ``found``) may match a triple whose predicate is
+    one of ``predicates``: ``False`` only when that is proven."""
+    if any(token.is_keyword("DESCRIBE", "SERVICE") for token in found):
+        return True
+    if _names_read_or_unknown(found, predicates):
+        return True
+    return not _structure_safe(_skeleton(found), text)
+
+
+def _names_read_or_unknown(found: list[Token], predicates: frozenset[str]) -> bool:
+    """Whether a name in the query is one of ``predicates``, or cannot be resolved as the store
+    will: a relative IRI without BASE (the store resolves it against the endpoint's URL), a
+    prefix never declared, a token the lexer does not know."""
+    prefixes, base = prologue(found)
+    for token in found:
+        kind = token.kind
+        if kind == "error":
+            return True
+        if kind == "iri":
+            if base is None and not _ABSOLUTE.match(token.text, 1):
+                return True
+        elif kind != "pname":
+            continue
+        iri = term_iri(token, prefixes, base)
+        if iri is None or iri in predicates:
+            return True
+    return False
+
+
+def _skeleton(found: list[Token]) -> tuple[str, ...]:
+    return tuple(token.kind if token.kind in _BLANKED else token.text for token in found)
+
+
+_verdicts: dict[tuple[str, ...], bool] = {}  # skeleton → structure safe (oldest first)
+_verdicts_lock = threading.Lock()
+
+
+def _structure_safe(skeleton: tuple[str, ...], text: str) -> bool:
+    verdict = _verdicts.get(skeleton)
+    if verdict is None:
+        verdict = _parse_and_check(text)
+        with _verdicts_lock:
+            if len(_verdicts) >= SKELETON_CACHE_SIZE:
+                _verdicts.pop(next(iter(_verdicts)), None)
+            _verdicts[skeleton] = verdict
+    return verdict
+
+
+def _parse_and_check(text: str) -> bool:
+    with _PARSER_LOCK:
+        try:
+            algebra = translateQuery(parseQuery(text)).algebra
+        except Exception:  # rdflib cannot read it: no proof, so the slow path
+            return False
+    try:
+        return _pattern_safe(algebra)
+    except RecursionError:
+        return False
+
+
+def _pattern_safe(node: object) -> bool:
+    """Whether no triple pattern under ``node`` has a variable, a negated set or a path of
+    possible length zero as its predicate, and no SERVICE or DESCRIBE is there."""
+    if isinstance(node, CompValue):
+        if node.name in ("ServiceGraphPattern", "DescribeQuery"):
+            return False
+        if "triples" in node and not all(_triples_safe(t) for t in node["triples"] or ()):
+            return False
+        return all(
+            _pattern_safe(value)
+            for key, value in node.items()
+            if key not in ("triples", "template")  # a CONSTRUCT template reads nothing
+        )
+    if isinstance(node, dict):
+        return all(_pattern_safe(value) for value in node.values())
+    if isinstance(node, (list, tuple)):
+        return all(_pattern_safe(item) for item in node)
+    return True
+
+
+def _triples_safe(triples: object) -> bool:
+    """A triple, or (inside EXISTS) a flat list of several: every third item a predicate."""
+    if not isinstance(triples, (list, tuple)) or len(triples) % 3:
+        return False
+    return all(_predicate_safe(triples[index]) for index in range(1, len(triples), 3))
+
+
+def _predicate_safe(predicate: object) -> bool:
+    if isinstance(predicate, URIRef):
+        return True  # its name was checked on the tokens
+    if isinstance(predicate, MulPath):
+        return predicate.mod == "+" and _predicate_safe(predicate.path)
+    if isinstance(predicate, InvPath):
+        return _predicate_safe(predicate.arg)
+    if isinstance(predicate, (SequencePath, AlternativePath)):
+        return all(_predicate_safe(arg) for arg in predicate.args)
+    return False  # a variable, a negated property set, a blank node, anything else
