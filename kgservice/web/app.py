@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 
+from kgservice.privacy import personal_properties
 from kgservice.settings import Settings, load_settings
 from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
@@ -56,6 +57,7 @@ def create_app(
             graphs=lambda: len(store.graph_names()),
             timeouts=lambda: runner.timeouts,
         ),
+        personal_properties=personal_properties(),
     )
     app.extensions[EXTENSION] = state
     for blueprint in _blueprints():

@@ -22,6 +22,7 @@ incomplete response.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import queue
 import threading
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 _DONE = object()
 _GRACE_SECONDS = 0.5
 _QUEUE_CHUNKS = 8
+_HEAD_BYTES = 64 * 1024  # a body this short is written whole before the headers go
 
 
 class _Default:
@@ -131,10 +133,12 @@ class Runner:
     ) -> tuple[T, Iterator[bytes]]:
         """Run ``prepare()`` (the headers' worth of work) then ``write_body`` in one thread.
 
-        Returns ``prepare``'s result once it is ready, and an iterator over the body's chunks
-        that the response sends. One deadline bounds both, serialisation included (as Fuseki's
-        overall timeout does): ``timeout``, the runner's own by default, or ``None`` for none
-        (a Graph Store download, which is a plain scan).
+        Returns ``prepare``'s result and an iterator over the body's chunks that the response
+        sends, once the body is complete or its first 64 KiB are written: a short answer
+        crosses between the threads once, and an error while writing it still gets a proper
+        error response, since nothing was sent. One deadline bounds both, serialisation
+        included (as Fuseki's overall timeout does): ``timeout``, the runner's own by default,
+        or ``None`` for none (a Graph Store download, which is a plain scan).
         """
         limit = self.timeout if isinstance(timeout, _Default) else timeout
         deadline = time.monotonic() + (limit if limit is not None else 10**9)
@@ -143,32 +147,46 @@ class Runner:
         cancelled = threading.Event()
         finished = threading.Event()
         box: dict[str, object] = {}
+        head: list[bytes] = []  # the body's start, handed over with the headers
+        mode = {"streaming": False, "size": 0}
 
-        def emit(chunk: bytes) -> None:
+        def put(item: object) -> None:
             while True:
                 if cancelled.is_set():
                     raise Cancelled()
                 try:
-                    chunks.put(chunk, timeout=0.2)
+                    chunks.put(item, timeout=0.2)
                     return
                 except queue.Full:
                     continue
 
+        def emit(chunk: bytes) -> None:
+            if mode["streaming"]:
+                put(chunk)
+                return
+            if cancelled.is_set():
+                raise Cancelled()
+            head.append(chunk)
+            mode["size"] += len(chunk)
+            if mode["size"] >= _HEAD_BYTES:  # a long body: send what there is, stream the rest
+                mode["streaming"] = True
+                ready.set()
+
         def target() -> None:
             try:
                 box["value"] = prepared = prepare()
-                ready.set()
                 write_body(prepared, emit)
-                emit(_DONE)  # type: ignore[arg-type]
+                if mode["streaming"]:
+                    put(_DONE)
             except Cancelled:
                 pass
             except BaseException as error:
                 box["error"] = error
-                ready.set()
-                if not cancelled.is_set():
+                if mode["streaming"] and not cancelled.is_set():
                     with contextlib.suppress(Cancelled):
-                        emit(error)  # type: ignore[arg-type]
+                        put(error)
             finally:
+                ready.set()
                 finished.set()
 
         self._workers.submit(target)
@@ -176,9 +194,12 @@ class Runner:
             cancelled.set()
             self._timed_out(finished)
             raise QueryTimeout(self._message("the query"))
-        if "value" not in box:
-            raise box["error"]  # type: ignore[misc]
-        return box["value"], self._body(chunks, deadline, cancelled, finished)  # type: ignore[return-value]
+        if not mode["streaming"]:  # the whole answer is here (or its error: nothing was sent)
+            if "error" in box:
+                raise box["error"]  # type: ignore[misc]
+            return box["value"], iter(head)  # type: ignore[return-value]
+        body = self._body(chunks, deadline, cancelled, finished)
+        return box["value"], itertools.chain(head, body)  # type: ignore[return-value]
 
     def _body(
         self,

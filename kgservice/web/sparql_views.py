@@ -12,7 +12,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 
 from kgservice.describe import serialize
 from kgservice.describe.service import service_description as describe
-from kgservice.privacy import is_personal_graph, personal_properties
+from kgservice.privacy import is_personal_graph
 from kgservice.protocol.formats import FORM_URLENCODED
 from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import (
@@ -65,7 +65,7 @@ def _query(state: ServiceState, operation: QueryRequest, format_param: str | Non
         request.headers.get("Accept"),
         format_param,
         hidden=hidden,
-        hidden_predicates=personal_properties() if hidden is not None else frozenset(),
+        hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
     )
     base = _public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
     answer, body = state.runner.stream(

@@ -24,6 +24,8 @@ class ServiceState:
     runner: Runner
     limits: Limits
     metrics: Metrics
+    #: the ontology's personal properties (read at start, not on the first anonymous query)
+    personal_properties: frozenset[str] = frozenset()
 
 
 def current_state() -> ServiceState:
