@@ -37,9 +37,11 @@ def _register_commands() -> None:
     """Attach the commands that live with their domain packages."""
     from kgservice.generator.cli import generate_command
     from kgservice.mapping.cli import map_command
+    from kgservice.questions.cli import ask_command
     from kgservice.validation.cli import validate_command
 
     cli.add_command(generate_command, "generate")
+    cli.add_command(ask_command, "ask")
     cli.add_command(map_command, "map")
     cli.add_command(validate_command, "validate")
 

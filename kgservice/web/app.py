@@ -18,7 +18,14 @@ from kgservice.settings import Settings, load_settings
 from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
 from kgservice.store.base import Store
-from kgservice.web import describe_views, graph_store_views, ops_views, sparql_views, ui
+from kgservice.web import (
+    describe_views,
+    graph_store_views,
+    ops_views,
+    question_views,
+    sparql_views,
+    ui,
+)
 from kgservice.web.errors import register_error_handlers
 from kgservice.web.metrics import Metrics
 from kgservice.web.runner import Runner
@@ -71,6 +78,7 @@ def _blueprints() -> list:
     return [
         sparql_views.bp,
         graph_store_views.bp,
+        question_views.bp,
         ops_views.bp,
         ui.bp,
         *describe_views.blueprints,

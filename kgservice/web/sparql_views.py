@@ -52,10 +52,11 @@ def endpoint() -> Response:
         return service_description(state, _format_param(args, None))
     if isinstance(operation, UpdateRequest):
         return _update(state, operation)
-    return _query(state, operation, _format_param(args, form))
+    return run_query(state, operation, _format_param(args, form))
 
 
-def _query(state: ServiceState, operation: QueryRequest, format_param: str | None) -> Response:
+def run_query(state: ServiceState, operation: QueryRequest, format_param: str | None) -> Response:
+    """Answer a query as this request's reader may see the store (also for named questions)."""
     store, limits = state.store, state.limits
     hidden = hidden_graphs(state)
     prepared = prepare_query(

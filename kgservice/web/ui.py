@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template, url_for
 from werkzeug.routing import BuildError
 
+from kgservice.questions import example_query, load_catalog
 from kgservice.web.examples import load_examples
 
 bp = Blueprint(
@@ -32,12 +33,20 @@ def url_or(endpoint: str, fallback: str) -> str:
 
 
 def page_settings() -> dict:
-    """What the page's script needs: the endpoint URL and the example tabs."""
+    """What the page's script needs: the endpoint URL, the example tabs and the questions."""
     return {
         "endpoint": url_or("sparql.endpoint", ENDPOINT_FALLBACK),
         "examples": [
             {"id": example.id, "name": example.tab_name, "query": example.query}
             for example in load_examples()
+        ],
+        "questions": [
+            {
+                "id": question.id,
+                "name": f"{question.title['zh']} / {question.title['en']}",
+                "query": example_query(question),
+            }
+            for question in load_catalog().values()
         ],
     }
 
@@ -52,5 +61,6 @@ def index() -> str:
         settings=settings,
         service_description_url=settings["endpoint"] + "?format=ttl",
         catalog_url=url_or("catalog.catalog", "/catalog"),
+        questions_url=url_or("questions.catalogue", "/questions"),
         health_url=url_or("ops.healthz", "/healthz"),
     )

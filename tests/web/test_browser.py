@@ -18,8 +18,9 @@ from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from kgservice.questions import example_query, load_catalog
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.examples import load_examples
 
@@ -163,3 +164,26 @@ def test_query_runs_in_the_page_and_the_table_shows_the_store_answer(
     assert not remote, f"the page asked other hosts: {remote}"
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+def test_a_question_opens_in_a_tab_and_answers(
+    browser: webdriver.Chrome, live_service: str, city_client
+) -> None:
+    question = load_catalog()["representatives-of-many"]
+    query = example_query(question)
+    answer = json.loads(city_client.get(f"/questions/{question.id}").data)
+    expected = [
+        [row["person"]["value"], row["entities"]["value"]] for row in answer["results"]["bindings"]
+    ]
+    assert expected, "nobody represents two entities in the generated city"
+    _open_page(browser, live_service)
+    tabs_before = browser.execute_script("return window.yasgui.persistentConfig.getTabs().length")
+    Select(browser.find_element(By.ID, "kg-questions")).select_by_value(question.id)
+    assert browser.execute_script("return window.yasgui.getTab().getQuery()") == query
+    assert (
+        browser.execute_script("return window.yasgui.persistentConfig.getTabs().length")
+        == tabs_before + 1
+    )
+    browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
+    shown = [[row[0], row[2]] for row in _wait_for_table(browser)]
+    assert shown == expected

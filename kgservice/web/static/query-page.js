@@ -1,5 +1,6 @@
 // The query page: YASGUI over this service's endpoint, one tab per example query.
-// Settings come from the page's JSON block (#kg-settings): {endpoint, examples: [{id, name, query}]}.
+// Settings come from the page's JSON block (#kg-settings):
+// {endpoint, examples: [{id, name, query}], questions: [{id, name, query}]}.
 (function () {
   "use strict";
 
@@ -31,6 +32,21 @@
   if (!yasgui.getTab()) {
     yasgui.addTab(true, { requestConfig: { endpoint: endpoint } });
   }
+
+  // The question catalogue: choosing a question opens its query (default parameters bound).
+  var questions = {};
+  settings.questions.forEach(function (question) { questions[question.id] = question; });
+  document.getElementById("kg-questions").addEventListener("change", function (event) {
+    var question = questions[event.target.value];
+    if (question) {
+      yasgui.addTab(true, {
+        name: question.name,
+        yasqe: { value: question.query },
+        requestConfig: { endpoint: endpoint },
+      });
+    }
+    event.target.value = "";
+  });
 
   window.yasgui = yasgui; // for the browser test and for the curious
 })();
