@@ -19,6 +19,7 @@ from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
 from kgservice.store.base import Store
 from kgservice.web import (
+    cockpit_views,
     describe_views,
     graph_store_views,
     ops_views,
@@ -79,6 +80,7 @@ def _blueprints() -> list:
         sparql_views.bp,
         graph_store_views.bp,
         question_views.bp,
+        cockpit_views.bp,
         ops_views.bp,
         ui.bp,
         *describe_views.blueprints,

@@ -187,3 +187,87 @@ def test_a_question_opens_in_a_tab_and_answers(
     browser.find_element(By.CSS_SELECTOR, ".tabPanel.active .yasqe_queryButton").click()
     shown = [[row[0], row[2]] for row in _wait_for_table(browser)]
     assert shown == expected
+
+
+def _answer(client, question_id: str, **params: str) -> list[dict[str, str]]:
+    response = client.get(f"/questions/{question_id}", query_string=params)
+    assert response.status_code == 200, response.data
+    bindings = json.loads(response.data)["results"]["bindings"]
+    return [{name: value["value"] for name, value in row.items()} for row in bindings]
+
+
+def _both(zh: str | None, en: str | None) -> str:
+    if not zh and not en:
+        return "未知 / unknown"
+    return f"{zh} / {en}" if en and en != zh else (zh or en or "")
+
+
+def _totals(pairs: list[tuple[str, int]]) -> list[list]:
+    order: dict[str, int] = {}
+    for name, value in pairs:
+        order[name] = order.get(name, 0) + value
+    return [[name, total] for name, total in order.items()]
+
+
+def _cockpit_shows(driver: webdriver.Chrome, division: str) -> dict:
+    try:
+        WebDriverWait(driver, WAIT_SECONDS).until(
+            lambda d: d.execute_script(
+                "return document.body.dataset.ready === arguments[0] "
+                "|| !!document.body.dataset.error",
+                division,
+            )
+        )
+    except TimeoutException:
+        pytest.fail(f"the cockpit did not show {division}; console: {driver.get_log('browser')}")
+    assert not driver.execute_script("return document.body.dataset.error")
+    return driver.execute_script(
+        "const s = window.cockpit.state.shown;"
+        "const data = (id) => echarts.getInstanceByDom(document.getElementById(id))"
+        "  .getOption().series[0].data;"
+        "return {kpi: ['residents', 'entities', 'facilities'].map("
+        "  (k) => document.getElementById('kpi-' + k).textContent),"
+        " byStatus: s.byStatus, byIndustry: s.byIndustry, byType: s.byFacilityType,"
+        " pie: data('chart-status').map((p) => [p.name, p.value]),"
+        " types: data('chart-facility-types'), points: data('chart-facility-map').length};"
+    )
+
+
+def test_the_cockpit_shows_what_the_questions_answer(
+    browser: webdriver.Chrome, live_service: str, city_client
+) -> None:
+    counties = {row["code"]: row for row in _answer(city_client, "division-summary")}
+    county = counties["371302"]
+    assert int(county["residents"]) > 0, "the generated city has nobody in 兰山区"
+    browser.get(live_service + "/cockpit")
+    shown = _cockpit_shows(browser, "371302")
+    assert shown["kpi"] == [county["residents"], county["entities"], county["facilities"]]
+
+    entities = _answer(city_client, "division-entities", division="371302")
+    by_status = _totals(
+        [(_both(r.get("statusZh"), r.get("statusEn")), int(r["entities"])) for r in entities]
+    )
+    assert shown["byStatus"] == by_status and shown["pie"] == by_status
+    assert sum(total for _, total in by_status) == int(county["entities"])
+    facilities = _answer(city_client, "division-facilities", division="371302")
+    by_type = _totals([(_both(r.get("typeZh"), r.get("typeEn")), 1) for r in facilities])
+    assert shown["byType"] == by_type
+    assert shown["types"] == [total for _, total in by_type]
+    assert shown["points"] == sum(1 for r in facilities if "longitude" in r)
+    assert len(facilities) == int(county["facilities"])
+
+    townships = _answer(city_client, "division-summary", parent="371302")
+    township = max(townships, key=lambda row: int(row["residents"]))
+    Select(browser.find_element(By.ID, "township")).select_by_value(township["code"])
+    shown = _cockpit_shows(browser, township["code"])
+    assert shown["kpi"] == [township["residents"], township["entities"], township["facilities"]]
+
+    origin = urlsplit(live_service).netloc
+    remote = [
+        u
+        for u in _requested_urls(browser)
+        if urlsplit(u).scheme in ("http", "https") and urlsplit(u).netloc != origin
+    ]
+    assert not remote, f"the cockpit asked other hosts: {remote}"
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
