@@ -93,6 +93,17 @@ def bench_validate(
     click.echo(bench_validation(people, seed, chosen, timeout, json_out))
 
 
+@bench.command("questions")
+@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True)
+def bench_questions(people: int, seed: int, runs: int) -> None:
+    """Latency of every named question on a generated city (target: under 2 s)."""
+    from kgservice.bench.questions import bench_questions as run
+
+    click.echo(run(people, runs, seed, echo=lambda line: click.echo(line, err=True)))
+
+
 @bench.command("serve")
 @click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)

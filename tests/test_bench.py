@@ -32,3 +32,14 @@ def test_unknown_engine_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["bench", "validate", "--engines", "fast,nope"])
     assert result.exit_code == 2
     assert "nope" in result.output
+
+
+def test_bench_questions_times_every_question() -> None:
+    from kgservice.questions import load_catalog
+
+    result = CliRunner().invoke(cli, ["bench", "questions", "--people", "60", "--runs", "1"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("| ")][1:]
+    assert [row.split("|")[1].strip() for row in rows] == list(load_catalog())
+    assert all(float(row.split("|")[3]) >= 0 for row in rows)
+    assert "Over 2 s at p95:" in result.output
