@@ -42,8 +42,14 @@ def describe(question: Question) -> dict:
         "parameters": [parameter.as_json() for parameter in question.parameters],
         "sparql": question.sparql,
         "example_query": example_query(question),
-        "url": url_for("questions.answer", question_id=question.id, _external=True),
+        "url": _public(url_for("questions.answer", question_id=question.id)),
     }
+
+
+def _public(path: str) -> str:
+    """An absolute URL: under KGSERVICE_PUBLIC_URL when set (behind a proxy), else this host."""
+    base = current_state().settings.public_url
+    return (base.rstrip("/") if base else request.host_url.rstrip("/")) + path
 
 
 def _wants_html() -> bool:

@@ -151,3 +151,10 @@ def test_every_question_answers_through_the_service(city_client, question_id: st
     response = city_client.get(f"/questions/{question_id}")
     assert response.status_code == 200, response.data
     assert response.content_type.startswith("application/sparql-results+json")
+
+
+def test_question_urls_follow_the_public_url() -> None:
+    settings = load_settings({"KGSERVICE_PUBLIC_URL": "https://city.example/kg/"})
+    app = create_app(settings, open_embedded(None))
+    listed = app.test_client().get("/questions").json["questions"]
+    assert listed[0]["url"] == f"https://city.example/kg/questions/{listed[0]['id']}"
