@@ -127,7 +127,15 @@ def _point(value: str, parameter: Parameter) -> ox.Term:
         raise ValueError("expected finite coordinates")
     if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
         raise ValueError("longitude must be within ±180 and latitude within ±90")
-    return ox.Literal(f"{CRS84} POINT({longitude:g} {latitude:g})", datatype=WKT_LITERAL)
+    return ox.Literal(
+        f"{CRS84} POINT({_coordinate(longitude)} {_coordinate(latitude)})", datatype=WKT_LITERAL
+    )
+
+
+def _coordinate(degrees: float) -> str:
+    """Degrees to 7 decimals (about 1 cm), trailing zeros dropped: ``:g`` kept 6 significant
+    digits only, so 118.34278 became 118.343 (some 200 m off)."""
+    return format(degrees, ".7f").rstrip("0").rstrip(".")
 
 
 def _code(value: str, parameter: Parameter) -> ox.Term:
