@@ -151,9 +151,9 @@ def visible_dataset(store: Store, hidden: HiddenGraphs) -> QueryDataset:
 def _dataset_targets(request: QueryRequest) -> list:
     from kgservice.sparql.guard import Target
 
-    pairs = [("FROM", iri) for iri in request.default_graph_uris]
-    pairs += [("FROM NAMED", iri) for iri in request.named_graph_uris]
-    return [Target(clause, iri, f"<{iri}>", 0, 0) for clause, iri in pairs]
+    pairs = [("FROM", "default-graph-uri", iri) for iri in request.default_graph_uris]
+    pairs += [("FROM NAMED", "named-graph-uri", iri) for iri in request.named_graph_uris]
+    return [Target(clause, iri, f"<{iri}>", 0, 0, name) for clause, name, iri in pairs]
 
 
 def _dataset(request: QueryRequest) -> QueryDataset:

@@ -40,13 +40,20 @@ class Target:
     text: str
     line: int
     column: int
+    parameter: str | None = None  # the protocol parameter that named it, if not the text
 
 
 def check_shape(text: str, *, max_bytes: int, max_depth: int, what: str = "query") -> list[Token]:
-    """Refuse text over ``max_bytes`` (UTF-8) or nested deeper than ``max_depth``; its tokens."""
+    """Refuse text over ``max_bytes`` (UTF-8), holding a NUL character or nested deeper than
+    ``max_depth``; its tokens."""
     size = len(text.encode("utf-8"))
     if size > max_bytes:
         raise QueryRefused(f"the {what} has {size} bytes; the limit is {max_bytes}")
+    if "\0" in text:
+        line, column = line_and_column(text, text.index("\0"))
+        raise QueryRefused(
+            f"the {what} holds a NUL character (U+0000) at line {line}, column {column}"
+        )
     found = list(tokens(text))
     depth = 0
     for token in found:
@@ -97,7 +104,11 @@ def check_targets(
 ) -> None:
     """Refuse any target not on the allowlist; FROM targets may also be graphs of this store."""
     for target in targets:
-        where = f"line {target.line}, column {target.column}"
+        where = (
+            f"the {target.parameter} parameter"
+            if target.parameter
+            else f"line {target.line}, column {target.column}"
+        )
         if target.iri is None:
             if target.clause == "SERVICE" and "*" in allowed:
                 continue

@@ -6,6 +6,7 @@ import pytest
 
 from kgservice.sparql.guard import (
     QueryRefused,
+    Target,
     check_shape,
     check_targets,
     remote_targets,
@@ -69,3 +70,21 @@ def test_local_graphs_and_allowlisted_targets_pass() -> None:
     check_targets(remote_targets(local), (), lambda iri: iri == "http://example.org/here")
     remote = "SELECT * WHERE { SERVICE <https://query.example.org/sparql> { ?s ?p ?o } }"
     check_targets(remote_targets(remote), ("https://query.example.org/",), lambda iri: False)
+
+
+def test_a_target_from_a_protocol_parameter_is_named_by_the_parameter() -> None:
+    target = Target(
+        "FROM NAMED",
+        "http://169.254.169.254/",
+        "<http://169.254.169.254/>",
+        0,
+        0,
+        "named-graph-uri",
+    )
+    with pytest.raises(QueryRefused, match=r"<http://169\.254\.169\.254/> \(the named-graph-uri "):
+        check_targets([target], (), lambda iri: False)
+
+
+def test_a_nul_character_is_refused_with_its_position() -> None:
+    with pytest.raises(QueryRefused, match=r"NUL character \(U\+0000\) at line 2, column 3"):
+        check_shape("ASK\n{ \0 }", max_bytes=100, max_depth=10)
