@@ -183,13 +183,16 @@ def load_command(sources: tuple[str, ...], store_path: Path) -> None:
     """Map SOURCES (files, folders or KIND=PATH) and load each into its named graph.
 
     Every source is read and checked first: a broken file (exit 2) loads nothing. Each source then
-    replaces its graph and catalog entry atomically. The ontology is loaded too if missing.
+    replaces its graph and catalog entry atomically. The ontology is loaded too if missing. Then
+    graph:inferred is rebuilt (KGSERVICE_REASONING) and the quality report refreshed.
     """
     from kgservice.iri import DEFAULT_SECRET, iri_secret
-    from kgservice.loading import ensure_ontology, load_sources
+    from kgservice.loading import ensure_ontology, load_sources, refresh_derived
     from kgservice.serve import DEMO_SECRET_WARNING
+    from kgservice.settings import load_settings
     from kgservice.store import open_embedded
 
+    settings = load_settings()
     if iri_secret() == DEFAULT_SECRET:
         click.echo(f"kgservice: {DEMO_SECRET_WARNING}", err=True)
     store = open_embedded(store_path)
@@ -201,6 +204,42 @@ def load_command(sources: tuple[str, ...], store_path: Path) -> None:
                 f"{loaded.source_id} → <{loaded.graph}>: {loaded.records} records, "
                 f"{loaded.triples} triples in {loaded.seconds:.1f} s"
             )
+        for line in refresh_derived(store, settings.reasoning):
+            click.echo(line)
+    finally:
+        store.close()
+
+
+@cli.command("reason")
+@click.option(
+    "--store",
+    "store_path",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    envvar="KGSERVICE_STORE",
+    default=Path("var/store"),
+    show_default=True,
+    help="The on-disk store (also $KGSERVICE_STORE).",
+)
+def reason_command(store_path: Path) -> None:
+    """Rebuild graph:inferred now (KGSERVICE_REASONING=off: drop it); print the triples added.
+
+    Exit 0 when done; 2 when the store cannot be opened, has no graph:ontology, or a setting is
+    bad.
+    """
+    import pyoxigraph as ox
+
+    from kgservice.errors import InputError
+    from kgservice.loading import ONTOLOGY_GRAPH
+    from kgservice.reasoning import apply_mode, describe
+    from kgservice.settings import load_settings
+    from kgservice.store import open_embedded
+
+    settings = load_settings()
+    store = open_embedded(store_path)
+    try:
+        if not store.has_graph(ox.NamedNode(ONTOLOGY_GRAPH)):
+            raise InputError(f"{store_path}: no <{ONTOLOGY_GRAPH}> to reason with: load it first")
+        click.echo(describe(apply_mode(store, settings.reasoning)))
     finally:
         store.close()
 

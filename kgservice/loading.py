@@ -29,6 +29,7 @@ from kgservice.privacy import (
     personal_properties,
     split_personal,
 )
+from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore
 
 CATALOG_GRAPH = str(graph_iri("catalog"))
@@ -120,3 +121,16 @@ def load_sources(store: EmbeddedStore, paths: list[Path | str]) -> list[LoadedSo
             )
         )
     return loaded
+
+
+def refresh_derived(store: Store, reasoning: str) -> list[str]:
+    """After a load: apply ``KGSERVICE_REASONING`` to ``graph:inferred``, then refresh
+    ``graph:quality`` (embedded store only: validation reads the store in process). Neither
+    reads the other, so the order only decides which is stale for less long. One line each."""
+    from kgservice.quality import refresh_quality
+    from kgservice.reasoning import apply_mode, describe
+
+    lines = [describe(apply_mode(store, reasoning))]
+    if isinstance(store, EmbeddedStore):
+        lines.append(f"quality report: {refresh_quality(store):,} findings")
+    return lines

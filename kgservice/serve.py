@@ -44,16 +44,28 @@ def prepare_store(settings: Settings, echo=click.echo) -> None:
     try:
         if store.graph_names():
             echo(f"store: {store.quad_count():,} quads in {len(store.graph_names())} graphs")
+            follow_reasoning_setting(store, settings, echo)
             return
         load_demo(store, settings, echo)
     finally:
         store.close()
 
 
+def follow_reasoning_setting(store: Store, settings: Settings, echo=click.echo) -> None:
+    """A store loaded under the other ``KGSERVICE_REASONING``: build or drop graph:inferred."""
+    from kgservice.loading import ONTOLOGY_GRAPH
+    from kgservice.reasoning import INFERRED_GRAPH, MATERIALIZE, apply_mode, describe
+
+    names = {graph.value for graph in store.graph_names()}
+    has_inferred = INFERRED_GRAPH.value in names
+    if (settings.reasoning == MATERIALIZE) != has_inferred and ONTOLOGY_GRAPH in names:
+        echo(describe(apply_mode(store, settings.reasoning)))
+
+
 def load_demo(store: Store, settings: Settings, echo=click.echo) -> None:
     """The ontology, then a generated city of ``KGSERVICE_DEMO_PEOPLE`` in Linyi's divisions."""
     from kgservice.generator import GeneratorConfig, generate_city
-    from kgservice.loading import ensure_ontology, load_sources
+    from kgservice.loading import ensure_ontology, load_sources, refresh_derived
 
     ensure_ontology(store)  # type: ignore[arg-type]
     echo("store was empty: loaded the ontology")
@@ -66,6 +78,8 @@ def load_demo(store: Store, settings: Settings, echo=click.echo) -> None:
             echo(
                 f"demo city: {loaded.source_id}: {loaded.records} records, {loaded.triples} triples"
             )
+    for line in refresh_derived(store, settings.reasoning):
+        echo(f"demo city: {line}")
 
 
 class ServiceApplication(BaseApplication):

@@ -107,6 +107,13 @@ def _iri_list(value: str) -> tuple[str, ...]:
     return items
 
 
+def _reasoning(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in ("materialize", "off"):
+        raise ValueError("expected materialize or off")
+    return mode
+
+
 def _log_level(value: str) -> str:
     level = value.strip().upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -251,6 +258,14 @@ SETTINGS: tuple[Setting, ...] = (
         _count,
         "People in the generated demo city `kgservice serve` loads into an empty store "
         "(0: load only the ontology).",
+    ),
+    Setting(
+        "REASONING",
+        "materialize",
+        _reasoning,
+        "`materialize`: what the ontology entails (class and property hierarchies, inverses, "
+        "transitive containment) is kept in `graph:inferred`, rebuilt at load and after writes; "
+        "`off`: no inferred triples (an existing `graph:inferred` is dropped).",
     ),
     Setting(
         "IRI_SECRET",

@@ -49,6 +49,8 @@ def test_each_source_gets_its_graph_and_catalogue_entry(city: Path, tmp_path: Pa
         "legal-entities",
         "legal-entities/personal",
         "facilities",
+        "inferred",  # KGSERVICE_REASONING=materialize (the default)
+        "quality",
     }
     datasets = {
         r["dataset"].value.rsplit("/", 1)[-1]: int(r["records"].value)
@@ -88,3 +90,16 @@ def test_a_broken_file_loads_nothing(city: Path, tmp_path: Path) -> None:
     assert "population.csv:6: field birth_date" in output
     store = open_embedded(tmp_path / "store")
     assert store.quad_count() == before
+
+
+def test_reasoning_off_drops_graph_inferred_at_load(city: Path, tmp_path: Path) -> None:
+    assert load(tmp_path / "store", str(city / "divisions.csv"))[0] == 0
+    result = CliRunner().invoke(
+        cli,
+        ["load", "--store", str(tmp_path / "store"), str(city / "divisions.csv")],
+        env={"KGSERVICE_REASONING": "off"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "reasoning is off" in result.output
+    store = open_embedded(tmp_path / "store")
+    assert f"{GRAPH}inferred" not in {g.value for g in store.graph_names()}

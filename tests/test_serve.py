@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,9 +62,17 @@ class Server:
                 break
             self.output.append(line)
             if line.startswith("kgservice: serving"):
+                # Keep reading: a full pipe would block the server's logging, and the server.
+                threading.Thread(target=self._drain, daemon=True).start()
                 return
         self.stop()
         pytest.fail("kgservice serve did not start:\n" + "".join(self.output))
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        with contextlib.suppress(ValueError, OSError):  # closed by stop()
+            for line in self.process.stdout:
+                self.output.append(line)
 
     def health(self) -> dict:
         deadline = time.monotonic() + 30
@@ -116,6 +126,8 @@ def test_first_start_loads_the_ontology_and_the_demo_city(server: Server) -> Non
         "legal-entities",
         "ontology",
         "population",
+        "inferred",  # KGSERVICE_REASONING=materialize (the default)
+        "quality",
     }
     assert all(count > 0 for count in graphs.values())
 
@@ -146,7 +158,7 @@ def test_a_second_start_keeps_the_store(server: Server, store_dir: Path) -> None
     try:
         text = "".join(again.output)
         assert "loaded the ontology" not in text
-        assert "quads in 8 graphs" in text  # 6 + 2 personal graphs
+        assert "quads in 10 graphs" in text  # 6 + 2 personal graphs + inferred and quality
         assert again.health()["status"] == "ok"
     finally:
         again.stop()

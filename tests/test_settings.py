@@ -19,6 +19,7 @@ def test_defaults_are_valid() -> None:
     assert settings.allowed_remote == ()
     assert settings.write_token == ""
     assert settings.union_default_graph is True
+    assert settings.reasoning == "materialize"
 
 
 @pytest.mark.parametrize(
@@ -31,6 +32,7 @@ def test_defaults_are_valid() -> None:
         ("KGSERVICE_CORS_ORIGINS", "https://a.example/path", "not an origin"),
         ("KGSERVICE_UNION_DEFAULT_GRAPH", "maybe", "true or false"),
         ("KGSERVICE_MAX_ROWS", "-1", "at least 0"),
+        ("KGSERVICE_REASONING", "sometimes", "materialize or off"),
     ],
 )
 def test_a_bad_value_names_its_key(key: str, value: str, words: str) -> None:

@@ -232,9 +232,12 @@ class City:
 
 
 def prepare_city(people: int, seed: int, workdir: Path, echo: Callable[[str], None]) -> City:
-    """Generate the city, load it with the ontology, compact it and copy it for Oxigraph."""
+    """Generate the city, load it with the ontology as ``kgservice load`` does (graph:inferred
+    and graph:quality included), compact it and copy it for Oxigraph: both servers hold the
+    same quads."""
     from kgservice.generator import GeneratorConfig, generate_city
-    from kgservice.loading import ensure_ontology, load_sources
+    from kgservice.loading import ensure_ontology, load_sources, refresh_derived
+    from kgservice.reasoning import MATERIALIZE
     from kgservice.store import open_embedded
 
     generate_city(GeneratorConfig(people=people, seed=seed), workdir / "city")
@@ -243,6 +246,8 @@ def prepare_city(people: int, seed: int, workdir: Path, echo: Callable[[str], No
         ensure_ontology(store)
         for loaded in load_sources(store, [workdir / "city"]):
             echo(f"loaded {loaded.source_id}: {loaded.triples:,} triples")
+        for line in refresh_derived(store, MATERIALIZE):
+            echo(line)
         store.oxigraph.optimize()
         store.oxigraph.backup(str(workdir / "oxigraph-store"))
         quads = store.quad_count()

@@ -10,6 +10,8 @@ http://www.w3.org/ns/sparql-service-description#). What it states about this ser
 * ``sd:feature``: ``sd:UnionDefaultGraph`` when queries without a dataset see the union of the
   named graphs (``KGSERVICE_UNION_DEFAULT_GRAPH``). ``sd:BasicFederatedQuery`` is *not*
   declared: SERVICE is refused unless ``KGSERVICE_ALLOWED_REMOTE`` lets it through;
+* ``sd:extensionFunction``: every GeoSPARQL ``geof:`` function the embedded store answers, the
+  engine's own and those :mod:`kgservice.sparql.geo` registers (each an ``sd:Function``);
 * ``sd:defaultEntailmentRegime``: simple entailment (no inference);
 * ``sd:defaultDataset``: the dataset the VoID description (https://www.w3.org/TR/void/) tells
   about, linked with ``rdfs:seeAlso`` to the VoID document so a client can fetch it.
@@ -17,10 +19,13 @@ http://www.w3.org/ns/sparql-service-description#). What it states about this ser
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rdflib import RDF, RDFS, Graph, Namespace, URIRef
 
 from kgservice.describe.void import SD, VOID, void_dataset_iri
 from kgservice.protocol.formats import FORMATS, Format
+from kgservice.sparql import geo
 
 FORMATS_NS = Namespace("http://www.w3.org/ns/formats/")
 ENTAILMENT_SIMPLE = URIRef("http://www.w3.org/ns/entailment/Simple")
@@ -51,17 +56,24 @@ def service_iri(endpoint_url: str) -> URIRef:
 
 
 def service_description(
-    endpoint_url: str, *, union_default_graph: bool, void_url: str | None = None
+    endpoint_url: str,
+    *,
+    union_default_graph: bool,
+    void_url: str | None = None,
+    extension_functions: Iterable[str] | None = None,
 ) -> Graph:
     """The Service Description graph of the endpoint at ``endpoint_url``.
 
     ``void_url`` is where the VoID description is served; without it the default dataset is not
-    described (the endpoint still is).
+    described (the endpoint still is). ``extension_functions``: the IRIs of the functions the
+    store answers beyond SPARQL 1.1; by default the embedded store's
+    (:func:`kgservice.sparql.geo.extension_functions`).
     """
     graph = Graph(bind_namespaces="core")
     graph.bind("sd", SD)
     graph.bind("void", VOID)
     graph.bind("formats", FORMATS_NS)
+    graph.bind("geof", geo.GEOF)
     service = service_iri(endpoint_url)
     graph.add((service, RDF.type, SD.Service))
     graph.add((service, SD.endpoint, URIRef(endpoint_url)))
@@ -72,6 +84,11 @@ def service_description(
             graph.add((service, SD.resultFormat, format_iri(fmt)))
     if union_default_graph:
         graph.add((service, SD.feature, SD.UnionDefaultGraph))
+    if extension_functions is None:
+        extension_functions = geo.extension_functions()
+    for iri in extension_functions:
+        graph.add((service, SD.extensionFunction, URIRef(iri)))
+        graph.add((URIRef(iri), RDF.type, SD.Function))
     graph.add((service, SD.defaultEntailmentRegime, ENTAILMENT_SIMPLE))
     if void_url:
         dataset = URIRef(void_dataset_iri(void_url))

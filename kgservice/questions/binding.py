@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
 import pyoxigraph as ox
+import shapely
 
 from kgservice.errors import InputError
 from kgservice.iri import division_iri, entity_iri
@@ -30,6 +31,8 @@ WKT_LITERAL = ox.NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")
 CRS84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
 MAX_STRING = 500
 MAX_VALUES = 100
+MAX_POLYGON_TEXT = 50_000  # characters of a polygon parameter's WKT
+MAX_POLYGON_VERTICES = 1000  # coordinates, the closing one of each ring counted
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|^`\\]*$")
 _DIVISION_CODE = re.compile(r"^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12})$")
@@ -138,6 +141,42 @@ def _coordinate(degrees: float) -> str:
     return format(degrees, ".7f").rstrip("0").rstrip(".")
 
 
+def _polygon(value: str, parameter: Parameter) -> ox.Term:
+    """A WKT ``POLYGON`` or ``MULTIPOLYGON`` in CRS84 (longitude latitude, in degrees; the CRS84
+    IRI in front is optional) as a GeoSPARQL WKT literal, written anew from the parsed shape."""
+    if len(value) > MAX_POLYGON_TEXT:
+        raise ValueError(f"longer than {MAX_POLYGON_TEXT} characters")
+    text = value
+    if text.startswith("<"):
+        iri, _, text = text[1:].partition(">")
+        if f"<{iri.strip()}>" != CRS84:
+            raise ValueError(f"only CRS84 (longitude latitude) is supported, not <{iri[:100]}>")
+    try:
+        shape = shapely.from_wkt(text.strip())
+    except shapely.errors.ShapelyError as error:
+        raise ValueError(f"not WKT: {error}") from None
+    _check_polygon(shape)
+    wkt = shapely.to_wkt(shape, rounding_precision=7, trim=True)
+    _check_polygon(shapely.from_wkt(wkt))  # still valid at 7 decimals (about 1 cm)
+    return ox.Literal(f"{CRS84} {wkt}", datatype=WKT_LITERAL)
+
+
+def _check_polygon(shape: object) -> None:
+    if not isinstance(shape, shapely.Polygon | shapely.MultiPolygon) or shape.is_empty:
+        raise ValueError("expected a WKT POLYGON((lon lat, …)) or MULTIPOLYGON in CRS84")
+    if shape.has_z:
+        raise ValueError("expected two coordinates (longitude latitude) per vertex")
+    if shapely.get_num_coordinates(shape) > MAX_POLYGON_VERTICES:
+        raise ValueError(f"more than {MAX_POLYGON_VERTICES} vertices")
+    west, south, east, north = shape.bounds
+    if not all(math.isfinite(c) for c in shape.bounds):
+        raise ValueError("expected finite coordinates")
+    if not (west >= -180 and east <= 180 and south >= -90 and north <= 90):
+        raise ValueError("longitude must be within ±180 and latitude within ±90")
+    if not shape.is_valid:
+        raise ValueError(f"not a valid polygon: {shapely.is_valid_reason(shape)}")
+
+
 def _code(value: str, parameter: Parameter) -> ox.Term:
     if not _CODE_VALUE.match(value):
         raise ValueError("expected a code value: letters, digits and '-'")
@@ -155,6 +194,7 @@ PARAMETER_TYPES: dict[str, Callable[[str, Parameter], ox.Term]] = {
     "date": _date,
     "boolean": _boolean,
     "point": _point,
+    "polygon": _polygon,
     "code": _code,
 }
 
@@ -176,8 +216,9 @@ def parse_value(parameter: Parameter, raw: str) -> list[ox.Term]:
         try:
             terms.append(PARAMETER_TYPES[parameter.type](value, parameter))
         except ValueError as error:
+            shown = value if len(value) <= 120 else value[:117] + "..."
             raise ParameterError(
-                f"parameter {parameter.name} ({parameter.type}): {value!r}: {error}"
+                f"parameter {parameter.name} ({parameter.type}): {shown!r}: {error}"
             ) from None
     return terms
 

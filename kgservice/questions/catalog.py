@@ -216,8 +216,8 @@ def _parameter(path: Path, name: object, spec: object) -> Parameter:
         raise CatalogError(f"{where}: type must be one of {', '.join(PARAMETER_TYPES)}")
     if kind == "code" and not spec.get("scheme"):
         raise CatalogError(f"{where}: a code parameter names its scheme (e.g. entity-status)")
-    if kind == "point" and spec.get("multiple"):
-        raise CatalogError(f"{where}: a point parameter takes one value (its text has a comma)")
+    if kind in ("point", "polygon") and spec.get("multiple"):
+        raise CatalogError(f"{where}: a {kind} parameter takes one value (its text has commas)")
     default = spec.get("default")
     required = bool(spec.get("required", False))
     if required and default is not None:

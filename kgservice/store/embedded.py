@@ -13,6 +13,10 @@ Replacing a named graph is atomic: one SPARQL update drops the graph and inserts
 one transaction. A graph that does not exist yet is written with ``Store.extend``, also one
 transaction and twice as fast. (``MOVE`` from a staging graph, the obvious alternative, copies
 quad by quad and was five times slower.)
+
+GeoSPARQL: the engine evaluates ``geof:distance``, the ``geof:sf…`` relations and most other
+``geof:`` functions itself; every query and update also gets, as ``custom_functions``, the
+Python stand-ins :mod:`kgservice.sparql.geo` registers for any of those the engine lacks.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kgservice.errors import InputError
+from kgservice.sparql.geo import registered_functions
 from kgservice.sparql.lexer import declares_dataset
 from kgservice.sparql.using import add_using
 from kgservice.store.base import (
@@ -118,12 +123,18 @@ class EmbeddedStore:
             self._generation += 1
 
     def _query(self, query: str, options: dict) -> QueryResult:
+        if functions := registered_functions():
+            options = options | {"custom_functions": functions}
         try:
             return self.oxigraph.query(query, **options)
         except SyntaxError as error:
             raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
         except OSError as error:
             raise StoreUnavailable(f"the store failed: {error}") from None
+        except RuntimeError as error:
+            if "is not supported" in str(error):  # e.g. geof:buffer: a function it does not have
+                raise StoreRefused(f"the query failed: {error}") from None
+            raise
 
     def update(
         self, update: str, dataset: UpdateDataset | None = None, *, base_iri: str | None = None
@@ -136,7 +147,9 @@ class EmbeddedStore:
             )
         try:
             with self._writing():
-                self.oxigraph.update(update, base_iri=base_iri)
+                self.oxigraph.update(
+                    update, base_iri=base_iri, custom_functions=registered_functions() or None
+                )
         except SyntaxError as error:
             raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
         except OSError as error:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from flask import Flask, Response, g, request
 
 from kgservice.privacy import personal_properties
+from kgservice.reasoning import MATERIALIZE, Refresher
 from kgservice.settings import Settings, load_settings
 from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
@@ -66,6 +67,7 @@ def create_app(
             timeouts=lambda: runner.timeouts,
         ),
         personal_properties=personal_properties(),
+        reasoner=Refresher(store) if settings.reasoning == MATERIALIZE else None,
     )
     app.extensions[EXTENSION] = state
     for blueprint in _blueprints():

@@ -77,6 +77,7 @@ def graph_store() -> Response:
             raise InputError("name the graph to delete: ?graph=<IRI> or ?default")
         if not state.runner.call(lambda: state.store.drop_graph(graph), "the delete"):
             raise GraphNotFound(f"{_describe(graph)} does not exist")
+        state.written()
         return Response(status=204)
     return _write(state, graph)
 
@@ -136,6 +137,7 @@ def _write(state: ServiceState, graph: GraphTarget | None) -> Response:
         existed = state.runner.call(lambda: store.put_graph(graph, triples), "the upload")
     else:
         existed = state.runner.call(lambda: store.add_to_graph(graph, triples), "the upload")
+    state.written()
     if created_iri:
         return Response(status=201, headers={"Location": created_iri})
     return Response(status=204 if existed else 201)

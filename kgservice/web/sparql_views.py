@@ -22,6 +22,7 @@ from kgservice.protocol.params import (
     parse_urlencoded,
 )
 from kgservice.sparql.execute import Answer, answer_query, prepare_query, run_update
+from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.auth import require_writer, sees_personal_data
 from kgservice.web.state import ServiceState, current_state
 
@@ -97,6 +98,7 @@ def _update(state: ServiceState, operation: UpdateRequest) -> Response:
     require_writer(state.settings.write_token)
     base = _public_url("sparql.endpoint")
     state.runner.call(lambda: run_update(state.store, operation, state.limits, base), "the update")
+    state.written()
     return Response(status=204)
 
 
@@ -117,6 +119,8 @@ def service_description(state: ServiceState, format_param: str | None) -> Respon
         _public_url("sparql.endpoint"),
         union_default_graph=state.store.union_default_graph,
         void_url=_public_url("describe.void"),
+        # A remote store's functions are its own: its Service Description tells, not ours.
+        extension_functions=None if isinstance(state.store, EmbeddedStore) else (),
     )
     data = serialize(graph, fmt)
     return Response(data, content_type=fmt.content_type, headers={"Vary": "Accept"})

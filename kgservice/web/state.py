@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from kgservice.reasoning import Refresher
 from kgservice.settings import Settings
 from kgservice.sparql.execute import Limits
 from kgservice.store.base import Store
@@ -26,6 +27,13 @@ class ServiceState:
     metrics: Metrics
     #: the ontology's personal properties (read at start, not on the first anonymous query)
     personal_properties: frozenset[str] = frozenset()
+    #: rebuilds graph:inferred after writes (None: KGSERVICE_REASONING=off)
+    reasoner: Refresher | None = None
+
+    def written(self) -> None:
+        """A write was committed: what is derived from the store is stale."""
+        if self.reasoner is not None:
+            self.reasoner.request()
 
 
 def current_state() -> ServiceState:

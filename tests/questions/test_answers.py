@@ -540,6 +540,53 @@ def test_transport_near_place(city: EmbeddedStore, geosparql: None) -> None:
     assert [r["facility"] for r in school] == [f(10)] and near(school[0]["distanceKm"], 1.73)
 
 
+def test_facilities_in_area(city: EmbeddedStore) -> None:
+    # The default square 118.2-118.45 E, 35.0-35.2 N holds F1 F2 F4 F5 F7 F9 F11 F12 and the
+    # airport (118.412, 35.046); F3 and F8 (35.6 N) lie north of it, F10 (34.995 N) south, and
+    # F6 (118.30, 35.00) on its southern edge: on the boundary is not within.
+    rows = ask(city, "facilities-in-area")
+    names = ("facility", "facilityType", "facilityStatus", "township", "operator", "operatorStatus")
+    in_service = f"{CODE}facility-status-in-service"
+    assert columns(rows, *names) == [
+        (f(1), ftype("kindergarten"), in_service, T1, E["E5"], status(1)),
+        (f(2), ftype("school-primary"), in_service, T2, E["E7"], status(1)),
+        (f(4), ftype("hospital"), in_service, T1, E["E11"], status(1)),
+        (f(5), ftype("ev-charging-station"), in_service, T2, E["E2"], status(2)),
+        (f(7), ftype("fuel-station"), f"{CODE}facility-status-demolished", T1, E["E9"], status(4)),
+        (f(9), ftype("video-camera"), in_service, T1, E["E1"], status(1)),
+        (f(11), ftype("park"), f"{CODE}facility-status-planned", T2, E["X1"], None),
+        (f(12), ftype("school-secondary"), in_service, T3, E["E13"], status(1)),
+        (AIRPORT, ftype("airport"), None, None, None, None),
+    ]
+    assert (rows[3]["operatorName"], rows[3]["operatorStatusName"]) == (
+        "临沂伟达物流有限公司",
+        "异常",
+    )
+    assert rows[0]["typeName"] == "幼儿园" and rows[-1]["name"] == "Shubuling Airport"
+    public = ask(city, "facilities-in-area", type="public-services")
+    assert [r["facility"] for r in public] == [f(1), f(2), f(4), f(11), f(12)]
+    assert [r["facility"] for r in ask(city, "facilities-in-area", type="transport")] == [AIRPORT]
+    # a small square around 罗庄 (Luozhuang), given with its CRS84 IRI: F6, F10, F12
+    crs84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+    luozhuang = (
+        f"{crs84} POLYGON((118.28 34.99, 118.31 34.99, 118.31 35.02, 118.28 35.02, 118.28 34.99))"
+    )
+    assert [r["facility"] for r in ask(city, "facilities-in-area", area=luozhuang)] == [
+        f(6),
+        f(10),
+        f(12),
+    ]
+    # a triangle: Linyi's centre A, the airport B, F2 C. Sides by cross products, e.g. for F4
+    # (AB × AF4) = 0.06922 × 0.00194 + 0.01696 × 0.00222 > 0, the side C is on. F4, F5 and F7
+    # are inside; F1 and F9 lie just across AB (F9 by -3.2e-6), F11 across BC, F2 is a vertex.
+    triangle = "POLYGON((118.34278 35.06306, 118.412 35.0461, 118.33 35.15, 118.34278 35.06306))"
+    assert [r["facility"] for r in ask(city, "facilities-in-area", area=triangle)] == [
+        f(4),
+        f(5),
+        f(7),
+    ]
+
+
 def test_division_facilities(city: EmbeddedStore) -> None:
     rows = ask(city, "division-facilities")
     names = ("facility", "type", "operator", "operatorStatus", "longitude", "latitude")
@@ -859,7 +906,7 @@ def test_every_question_has_its_answer_written_out_here() -> None:
     assert set(load_catalog()) <= asked, set(load_catalog()) - asked
 
 
-GEO_QUESTIONS = {"troubled-operators-nearby", "transport-near-place"}
+GEO_QUESTIONS = {"troubled-operators-nearby", "transport-near-place", "facilities-in-area"}
 
 
 @pytest.mark.parametrize("question_id", sorted(load_catalog()))

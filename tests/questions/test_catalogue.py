@@ -3,6 +3,7 @@ bound as terms that cannot change the query."""
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from kgservice.questions import (
     example_query,
     load_catalog,
 )
-from kgservice.questions.catalog import QUESTIONS_DIR
+from kgservice.questions.catalog import QUESTIONS_DIR, CatalogError
 from kgservice.questions.catalog import load_catalog as read_catalog
 from kgservice.sparql.lexer import Token, tokens
 from kgservice.store.embedded import EmbeddedStore
@@ -86,6 +87,26 @@ def test_each_example_query_parses_and_runs_on_the_fixture(question, city: Embed
     list(answer)
 
 
+SQUARE = "POLYGON((118.2 35.0, 118.45 35.0, 118.45 35.2, 118.2 35.2, 118.2 35.0))"
+SQUARE_3D = "POLYGON Z((118.2 35 0, 118.45 35 0, 118.45 35.2 0, 118.2 35.2 0, 118.2 35 0))"
+BOW_TIE = "POLYGON((118.2 35.0, 118.45 35.2, 118.45 35.0, 118.2 35.2, 118.2 35.0))"
+EPSG4326 = "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+CRS84 = "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"
+
+
+def circle(vertices: int) -> str:
+    """A WKT ring of ``vertices`` points around 118.3 E 35.1 N, closed by one more."""
+    points = [
+        f"{118.3 + 0.1 * math.cos(2 * math.pi * i / vertices):.7f} "
+        f"{35.1 + 0.1 * math.sin(2 * math.pi * i / vertices):.7f}"
+        for i in range(vertices)
+    ]
+    return f"POLYGON(({', '.join([*points, points[0]])}))"
+
+
+CIRCLE_1001 = circle(1000)  # 1001 coordinates with the closing one
+
+
 @pytest.mark.parametrize(
     ("question_id", "params", "named"),
     [
@@ -105,6 +126,14 @@ def test_each_example_query_parses_and_runs_on_the_fixture(question, city: Embed
         ("find-entities-by-name", {"text": "line\nbreak"}, "parameter text (string)"),
         ("find-entities-by-name", {"text": "x" * 501}, "parameter text (string)"),
         ("find-entities-by-name", {"txt": "临沂"}, "unknown parameter(s) txt"),
+        ("facilities-in-area", {"area": "POINT(118.3 35.1)"}, "parameter area (polygon)"),
+        ("facilities-in-area", {"area": "POLYGON((118.2 35.0, 118.45"}, "area (polygon)"),
+        ("facilities-in-area", {"area": BOW_TIE}, "not a valid polygon: Self-intersection"),
+        ("facilities-in-area", {"area": f"{EPSG4326} {SQUARE}"}, "only CRS84"),
+        ("facilities-in-area", {"area": "POLYGON((200 35, 201 35, 201 36, 200 35))"}, "±180"),
+        ("facilities-in-area", {"area": CIRCLE_1001}, "more than 1000 vertices"),
+        ("facilities-in-area", {"area": SQUARE_3D}, "two coordinates"),
+        ("facilities-in-area", {"area": SQUARE + '"^^<urn:x> } DROP ALL #'}, "not WKT"),
     ],
 )
 def test_a_bad_or_unknown_parameter_is_refused_naming_it(question_id, params, named) -> None:
@@ -182,3 +211,29 @@ def test_a_point_keeps_its_precision() -> None:
     assert center.value == f"{crs84} POINT(118.34278 35.06306)"  # not 118.343 35.0631
     (whole,) = bind(question, {"center": "118,-0.0000001"})["center"]
     assert whole.value.endswith("POINT(118 -0.0000001)")
+
+
+def test_a_polygon_is_bound_as_one_crs84_wkt_literal_written_anew() -> None:
+    question = CATALOG["facilities-in-area"]
+    (default,) = bind(question, {})["area"]
+    (given,) = bind(question, {"area": f"{CRS84} {SQUARE}"})["area"]
+    assert default == given
+    assert default.datatype.value == "http://www.opengis.net/ont/geosparql#wktLiteral"
+    assert default.value == (
+        f"{CRS84} POLYGON ((118.2 35, 118.45 35, 118.45 35.2, 118.2 35.2, 118.2 35))"
+    )
+    (multi,) = bind(question, {"area": f"MULTIPOLYGON((({SQUARE[9:-2]})))"})["area"]
+    assert multi.value.startswith(f"{CRS84} MULTIPOLYGON (((118.2 35,")
+    (thousand,) = bind(question, {"area": circle(999)})["area"]
+    assert thousand.value.count(",") == 999  # 1000 coordinates, the closing one counted
+
+
+def test_a_polygon_parameter_cannot_take_several_values(tmp_path: Path) -> None:
+    text = (QUESTIONS_DIR / "26-facilities-in-area.rq").read_text(encoding="utf-8")
+    several = text.replace(
+        "#+     type: polygon\n", "#+     type: polygon\n#+     multiple: true\n"
+    )
+    assert several != text
+    (tmp_path / "26-facilities-in-area.rq").write_text(several, encoding="utf-8")
+    with pytest.raises(CatalogError, match="a polygon parameter takes one value"):
+        read_catalog(tmp_path)

@@ -1,0 +1,384 @@
+"""Reasoning: the entailments of the ontology's hierarchies, materialised in ``graph:inferred``.
+
+A query for a core concept (``sccm:Agent``, ``sccm:Place``, ``sccm:Item`` …) should find the
+instances of its subclasses, and a village should be ``sccm:containedIn`` its county without a
+property path. :func:`materialise` writes what the ontology entails of the data into one named
+graph, ``graph:inferred``. The rules are a subset of OWL 2 RL
+(https://www.w3.org/TR/owl2-profiles/#Reasoning_in_OWL_2_RL_and_RDF_Graphs_using_Rules), applied
+with the axioms read from ``graph:ontology`` at run time:
+
+* ``cax-sco``, ``cax-eqc1/2``: an instance of a class is an instance of its superclasses and
+  equivalent classes (``rdfs:subClassOf``, ``owl:equivalentClass``, transitively);
+* ``prp-spo1``, ``prp-eqp1/2``: a triple of a property holds of its superproperties and
+  equivalent properties (``rdfs:subPropertyOf``, ``owl:equivalentProperty``, transitively);
+* ``prp-inv1/2``: ``owl:inverseOf``;  ``prp-symp``: ``owl:SymmetricProperty``;
+* ``prp-trp``: ``owl:TransitiveProperty`` (place containment: ``city:parentDivision`` and
+  ``city:inDivision`` are subproperties of the transitive ``sccm:containedIn``).
+
+How: the facts the rules can use (types of the hierarchy's classes, triples of the properties
+named in property axioms) are read from the store with one CONSTRUCT, and the rules run as
+SPARQL CONSTRUCT queries on a scratch in-memory Oxigraph store, semi-naively (each round applies
+the rules to the triples the previous round added) until a round adds nothing. A transitive
+property's closure is one path query on a scratch store holding that property's triples only
+(Oxigraph's in-memory store looks a pattern up by one term, so a county's thousands of other
+triples would slow every step of the path). Only triples no input graph asserts are kept, so a
+count over asserted and inferred triples counts nothing twice.
+
+Writing: ``graph:inferred`` changes in one update (readers see the old graph or the new one,
+never half of it): the first time by :meth:`~kgservice.store.base.Store.replace_graph`, then by
+one ``DELETE DATA``/``INSERT DATA`` of the difference, which after a small write to the store is
+a few triples instead of the whole graph.
+
+Left out on purpose: ``rdfs:domain``/``rdfs:range`` typing (``prp-dom``/``prp-rng``). A record
+with a wrong link (a facility whose operator is a person's IRI) would silently make that node an
+instance of the range class, hiding the error from every query that relies on types. Also left
+out: ``owl:sameAs``, ``owl:FunctionalProperty`` and every rule that equates or invents nodes, and
+triples with a blank node (an update cannot name a blank node of the store).
+
+Inputs: the default graph and every named graph except the personal graphs (raw personal values,
+:func:`kgservice.privacy.is_personal_graph`) and the derived graphs, ``graph:quality`` (made from
+the data by validation, after reasoning) and ``graph:inferred`` itself; triples of personal
+properties (the masked copies) are not read either. So nothing inferred comes from a raw personal
+value, and the personal graphs still hold only personal properties.
+
+Only the :class:`~kgservice.store.base.Store` interface is used, so a remote store is reasoned
+over the same way (its facts and the old ``graph:inferred`` travel over HTTP once per run).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib.namespace import OWL, RDF, RDFS
+
+from kgservice.iri import graph_iri
+from kgservice.loading import ONTOLOGY_GRAPH
+from kgservice.privacy import is_personal_graph, personal_properties
+from kgservice.store.base import GraphTarget, QueryDataset, Store
+
+log = logging.getLogger(__name__)
+
+INFERRED_GRAPH = ox.NamedNode(str(graph_iri("inferred")))
+#: Graphs made from the others: never inputs of reasoning.
+DERIVED_GRAPHS = frozenset({INFERRED_GRAPH.value, str(graph_iri("quality"))})
+MATERIALIZE, OFF = "materialize", "off"
+MODES = (MATERIALIZE, OFF)
+
+_TBOX = "urn:kgservice:reasoning:tbox"  # graphs of the scratch store
+_DELTA = "urn:kgservice:reasoning:delta"
+_CLASS_AXIOMS = (str(RDFS.subClassOf), str(OWL.equivalentClass))
+_PROPERTY_AXIOMS = (str(RDFS.subPropertyOf), str(OWL.equivalentProperty), str(OWL.inverseOf))
+_PROPERTY_KINDS = (str(OWL.TransitiveProperty), str(OWL.SymmetricProperty))
+
+_TBOX_QUERY = f"""
+CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
+  {{ VALUES ?p {{ {" ".join(f"<{p}>" for p in (*_CLASS_AXIOMS, *_PROPERTY_AXIOMS))} }} ?s ?p ?o }}
+  UNION
+  {{ VALUES ?o {{ {" ".join(f"<{k}>" for k in _PROPERTY_KINDS)} }} ?s ?p ?o
+     FILTER(?p = <{RDF.type}>) }}
+  FILTER(isIRI(?s) && isIRI(?o))
+}} }}"""
+
+_SUPER_CLASS = f"(<{RDFS.subClassOf}>|<{OWL.equivalentClass}>|^<{OWL.equivalentClass}>)+"
+_SUPER_PROPERTY = (
+    f"(<{RDFS.subPropertyOf}>|<{OWL.equivalentProperty}>|^<{OWL.equivalentProperty}>)+"
+)
+#: The rules with one premise, over the triples the last round added (graph _DELTA).
+_RULES = (
+    # cax-sco, cax-eqc1, cax-eqc2
+    f"""CONSTRUCT {{ ?x a ?d }} WHERE {{
+      GRAPH <{_DELTA}> {{ ?x a ?c }} GRAPH <{_TBOX}> {{ ?c {_SUPER_CLASS} ?d }}
+    }}""",
+    # prp-spo1, prp-eqp1, prp-eqp2
+    f"""CONSTRUCT {{ ?x ?q ?y }} WHERE {{
+      GRAPH <{_TBOX}> {{ ?p {_SUPER_PROPERTY} ?q }} GRAPH <{_DELTA}> {{ ?x ?p ?y }}
+    }}""",
+    # prp-inv1, prp-inv2
+    f"""CONSTRUCT {{ ?y ?q ?x }} WHERE {{
+      GRAPH <{_TBOX}> {{ ?p <{OWL.inverseOf}>|^<{OWL.inverseOf}> ?q }}
+      GRAPH <{_DELTA}> {{ ?x ?p ?y }} FILTER(!isLiteral(?y))
+    }}""",
+    # prp-symp
+    f"""CONSTRUCT {{ ?y ?p ?x }} WHERE {{
+      GRAPH <{_TBOX}> {{ ?p a <{OWL.SymmetricProperty}> }}
+      GRAPH <{_DELTA}> {{ ?x ?p ?y }} FILTER(!isLiteral(?y))
+    }}""",
+)
+
+
+def _transitive_rule(prop: str) -> str:
+    """prp-trp for one property, its closure at once (a path names a property, not a variable)."""
+    return f"CONSTRUCT {{ ?x <{prop}> ?z }} WHERE {{ ?x <{prop}>/<{prop}>+ ?z }}"
+
+
+@dataclass(frozen=True)
+class TBox:
+    """The axioms reasoning uses, and the terms whose triples it reads."""
+
+    axioms: frozenset[ox.Triple]
+
+    @property
+    def classes(self) -> set[str]:
+        """Classes in a class axiom (either side)."""
+        return self._terms(_CLASS_AXIOMS)
+
+    @property
+    def properties(self) -> set[str]:
+        """Properties in a property axiom (either side) or of a reasoned kind."""
+        declared = {t.subject.value for t in self.axioms if t.object.value in _PROPERTY_KINDS}
+        return self._terms(_PROPERTY_AXIOMS) | declared
+
+    @property
+    def transitive(self) -> list[str]:
+        """The transitive properties."""
+        kind = str(OWL.TransitiveProperty)
+        return sorted(t.subject.value for t in self.axioms if t.object.value == kind)
+
+    def _terms(self, predicates: Iterable[str]) -> set[str]:
+        wanted = set(predicates)
+        terms: set[str] = set()
+        for triple in self.axioms:
+            if triple.predicate.value in wanted:
+                terms |= {triple.subject.value, triple.object.value}
+        return terms
+
+
+@dataclass(frozen=True)
+class Materialised:
+    """What one materialisation did."""
+
+    triples: int  # in graph:inferred now
+    added: int
+    removed: int
+    facts: int  # input triples the rules read
+    rounds: int  # rounds until one added nothing
+    seconds: float
+
+
+def read_tbox(store: Store) -> TBox:
+    """The class and property axioms of ``graph:ontology`` (IRIs only)."""
+    return TBox(frozenset(_triples(store.query(_TBOX_QUERY))))
+
+
+def input_graphs(store: Store) -> list[GraphTarget]:
+    """The graphs reasoning reads: the default graph and every named graph that is neither
+    personal nor derived."""
+    named = [
+        graph
+        for graph in store.graph_names()
+        if not is_personal_graph(graph) and graph.value not in DERIVED_GRAPHS
+    ]
+    return [ox.DefaultGraph(), *named]
+
+
+def read_facts(store: Store, tbox: TBox) -> set[ox.Triple]:
+    """The input triples the rules can use: types of the hierarchy's classes and triples of the
+    reasoned properties (personal properties excepted)."""
+    properties = tbox.properties - personal_properties()
+    if not tbox.classes and not properties:
+        return set()
+    query = (
+        "CONSTRUCT { ?s ?p ?o } WHERE {\n"
+        f"  {{ VALUES ?o {{ {_iris(tbox.classes)} }} ?s ?p ?o FILTER(?p = <{RDF.type}>) }}\n"
+        f"  UNION {{ VALUES ?p {{ {_iris(properties)} }} ?s ?p ?o }}\n"
+        "}"
+    )
+    return set(_triples(store.query(query, QueryDataset(input_graphs(store)))))
+
+
+class _Scratch:
+    """The in-memory store the rules run on, and every triple known so far."""
+
+    def __init__(self, tbox: TBox, facts: set[ox.Triple]) -> None:
+        self.store = ox.Store()
+        self.store.extend(_quads(tbox.axioms, ox.NamedNode(_TBOX)))
+        self.known = set(facts)
+        self.store.extend(_quads(facts, ox.DefaultGraph()))
+
+    def derive(self, query: str, store: ox.Store | None = None) -> set[ox.Triple]:
+        """The new triples of a rule's CONSTRUCT (added to what is known)."""
+        new = {t for t in _triples((store or self.store).query(query)) if t not in self.known}
+        self.known |= new
+        self.store.extend(_quads(new, ox.DefaultGraph()))
+        return new
+
+    def set_delta(self, triples: set[ox.Triple]) -> None:
+        self.store.remove_graph(ox.NamedNode(_DELTA))
+        self.store.extend(_quads(triples, ox.NamedNode(_DELTA)))
+
+    def transitive(self, prop: str) -> set[ox.Triple]:
+        """The closure of one transitive property, on a store of its triples alone."""
+        alone = ox.Store()
+        found = self.store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph())
+        alone.extend(_quads((quad.triple for quad in found), ox.DefaultGraph()))
+        return self.derive(_transitive_rule(prop), alone)
+
+
+def closure(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[set[ox.Triple], int]:
+    """Everything the rules derive from ``facts`` and not among them; and the rounds it took."""
+    facts = set(facts)
+    scratch, delta, rounds = _Scratch(tbox, facts), facts, 0
+    unclosed = {t.predicate.value for t in facts}  # properties with triples since their closure
+    while delta:
+        rounds += 1
+        scratch.set_delta(delta)
+        new: set[ox.Triple] = set()
+        for rule in _RULES:
+            new |= scratch.derive(rule)
+        unclosed |= {t.predicate.value for t in new}
+        for prop in tbox.transitive:
+            if prop in unclosed:
+                new |= scratch.transitive(prop)
+                unclosed.discard(prop)
+        delta = new
+    return scratch.known - facts, rounds
+
+
+def materialise(store: Store) -> Materialised:
+    """Make ``graph:inferred`` hold what the ontology entails of the input graphs."""
+    started = time.perf_counter()
+    tbox = read_tbox(store)
+    facts = read_facts(store, tbox)
+    derived, rounds = closure(tbox, facts)
+    inferred = {t for t in derived if not _has_blank_node(t)}
+    added, removed = write_inferred(store, inferred)
+    seconds = time.perf_counter() - started
+    return Materialised(len(inferred), added, removed, len(facts), rounds, seconds)
+
+
+def write_inferred(store: Store, triples: set[ox.Triple]) -> tuple[int, int]:
+    """Make ``graph:inferred`` hold ``triples`` in one update; (added, removed)."""
+    old = set(store.triples(INFERRED_GRAPH)) if store.has_graph(INFERRED_GRAPH) else set()
+    if not old or any(_has_blank_node(t) for t in old):  # DELETE DATA cannot name a blank node
+        store.replace_graph(INFERRED_GRAPH, sorted(triples, key=str))
+        return len(triples), len(old)
+    added, removed = triples - old, old - triples
+    if added or removed:
+        store.update(_difference_update(added, removed))
+    return len(added), len(removed)
+
+
+def _difference_update(added: set[ox.Triple], removed: set[ox.Triple]) -> str:
+    graph = INFERRED_GRAPH.value
+    parts = []
+    if removed:
+        parts.append(f"DELETE DATA {{ GRAPH <{graph}> {{\n{_ntriples(removed)}}} }}")
+    if added:
+        parts.append(f"INSERT DATA {{ GRAPH <{graph}> {{\n{_ntriples(added)}}} }}")
+    return " ;\n".join(parts)
+
+
+def drop_inferred(store: Store) -> bool:
+    """Remove ``graph:inferred`` (reasoning off); True if there was one."""
+    return store.has_graph(INFERRED_GRAPH) and store.drop_graph(INFERRED_GRAPH)
+
+
+def apply_mode(store: Store, mode: str) -> Materialised | None:
+    """Do what ``KGSERVICE_REASONING`` asks: materialise, or (``off``) drop ``graph:inferred``."""
+    if mode == MATERIALIZE:
+        return materialise(store)
+    drop_inferred(store)
+    return None
+
+
+def describe(result: Materialised | None) -> str:
+    """One line for the command line."""
+    if result is None:
+        return f"reasoning is off: no <{INFERRED_GRAPH.value}>"
+    return (
+        f"reasoning → <{INFERRED_GRAPH.value}>: {result.triples:,} triples "
+        f"({result.added:,} added, {result.removed:,} removed) from {result.facts:,} facts "
+        f"in {result.rounds} rounds, {result.seconds:.2f} s"
+    )
+
+
+class Refresher:
+    """Re-materialises in a background thread after writes, debounced.
+
+    :meth:`request` returns at once; the thread waits until no request has come for ``delay``
+    seconds, then materialises once for all of them. A request made while it runs makes it run
+    again. So after a write, ``graph:inferred`` is stale for ``delay`` plus one materialisation.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        delay: float = 0.5,
+        run: Callable[[Store], object] = materialise,
+    ) -> None:
+        self._store, self._delay, self._run = store, delay, run
+        self._condition = threading.Condition()
+        self._requested_at: float | None = None
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def request(self) -> None:
+        """Ask for a materialisation soon (after a write has been committed)."""
+        with self._condition:
+            self._requested_at = time.monotonic()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="reasoning", daemon=True)
+                self._thread.start()
+            self._condition.notify_all()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until nothing is requested or running; False if ``timeout`` passed first."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while self._requested_at is not None or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._condition.wait(left)
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            self._next_quiet_moment()
+            try:
+                self._run(self._store)
+            except Exception:  # a failed run must not end the thread: the next write retries
+                log.exception("re-materialising graph:inferred failed")
+            with self._condition:
+                self._busy = False
+                self._condition.notify_all()
+
+    def _next_quiet_moment(self) -> None:
+        """Block until a request is ``delay`` old with none after it; then mark the run busy."""
+        with self._condition:
+            while True:
+                if self._requested_at is None:
+                    self._condition.wait()
+                    continue
+                quiet = self._requested_at + self._delay - time.monotonic()
+                if quiet <= 0:
+                    self._requested_at, self._busy = None, True
+                    return
+                self._condition.wait(quiet)
+
+
+def _iris(terms: Iterable[str]) -> str:
+    return " ".join(f"<{term}>" for term in sorted(terms))
+
+
+def _triples(result: object) -> Iterator[ox.Triple]:
+    if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
+        raise TypeError("expected the triples of a CONSTRUCT query")
+    return iter(result)  # type: ignore[call-overload]
+
+
+def _quads(triples: Iterable[ox.Triple], graph: ox.NamedNode | ox.DefaultGraph) -> list[ox.Quad]:
+    return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples]
+
+
+def _ntriples(triples: Iterable[ox.Triple]) -> str:
+    return ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+def _has_blank_node(triple: ox.Triple) -> bool:
+    return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)
