@@ -9,7 +9,6 @@ gunicorn starts a fresh one; ending the old process is what stops the work.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import tempfile
@@ -129,12 +128,9 @@ def _retire_worker() -> None:
 
 def _end_worker(server: Any, worker: Any) -> None:
     """Leave at once once the worker's loop is over: a runaway query thread must not be waited
-    for, and the store's writes are already committed (Oxigraph's log makes them durable)."""
-    app = getattr(worker, "wsgi", None)
-    state = app.extensions.get("kgservice") if app is not None else None
-    if state is not None:
-        with contextlib.suppress(Exception):  # remote stores have nothing to flush
-            state.store.oxigraph.flush()  # type: ignore[attr-defined]
+    for. The store is not flushed: its writes are committed to Oxigraph's write-ahead log, which
+    survives the process (a kill -9 loses nothing: tests/hostile/test_crash_safety.py), and a
+    flush would wait for the runaway query still reading inside the engine."""
     logging.shutdown()
     os._exit(0)
 
