@@ -40,8 +40,8 @@ class Timing:
 
 def _load_city(people: int, seed: int, folder: Path, echo: Callable[[str], None]) -> Path:
     from kgservice.generator import GeneratorConfig, generate_city
-    from kgservice.loading import ensure_ontology, load_sources
-    from kgservice.quality import refresh_quality
+    from kgservice.loading import ensure_ontology, load_sources, refresh_derived
+    from kgservice.settings import load_settings
     from kgservice.store import open_embedded
 
     generate_city(GeneratorConfig(people=people, seed=seed), folder / "city")
@@ -50,7 +50,8 @@ def _load_city(people: int, seed: int, folder: Path, echo: Callable[[str], None]
         ensure_ontology(store)
         for loaded in load_sources(store, [folder / "city"]):
             echo(f"loaded {loaded.source_id}: {loaded.triples:,} triples")
-        echo(f"quality report: {refresh_quality(store):,} findings")
+        for line in refresh_derived(store, load_settings().reasoning):  # as `kgservice load`
+            echo(line)
         store.oxigraph.optimize()
     finally:
         store.close()
