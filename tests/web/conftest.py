@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from kgservice.generator import GeneratorConfig, generate_city
-from kgservice.loading import ensure_ontology, load_sources
+from kgservice.loading import ensure_ontology, load_sources, refresh_derived
 from kgservice.settings import Settings, load_settings
 from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore, open_embedded
@@ -24,17 +24,19 @@ from kgservice.store.remote import RemoteStore
 from kgservice.web.app import create_app
 from tests.servers import OxigraphServer, oxigraph_server
 
-CITY = GeneratorConfig(people=200, seed=11, bad_share=0.0)
+CITY = GeneratorConfig(people=200, seed=11, bad_share=0.05)
 
 
 @pytest.fixture(scope="session")
 def city_store() -> EmbeddedStore:
-    """An in-memory store holding the ontology and a generated city of 200 people."""
+    """An in-memory store holding the ontology and a generated city of 200 people (5 % bad
+    records), loaded as ``kgservice load`` does: reasoning and the quality report included."""
     store = open_embedded(None)
     ensure_ontology(store)
     with tempfile.TemporaryDirectory(prefix="kgservice-city-") as folder:
         generate_city(CITY, Path(folder))
         load_sources(store, [folder])
+    refresh_derived(store, "materialize")
     return store
 
 

@@ -229,7 +229,8 @@ def _cockpit_shows(driver: webdriver.Chrome, division: str) -> dict:
         "  (k) => document.getElementById('kpi-' + k).textContent),"
         " byStatus: s.byStatus, byIndustry: s.byIndustry, byType: s.byFacilityType,"
         " pie: data('chart-status').map((p) => [p.name, p.value]),"
-        " types: data('chart-facility-types'), points: data('chart-facility-map').length};"
+        " types: data('chart-facility-types'), points: data('chart-facility-map').length,"
+        " quality: window.cockpit.state.quality, bars: data('chart-quality')};"
     )
 
 
@@ -255,6 +256,18 @@ def test_the_cockpit_shows_what_the_questions_answer(
     assert shown["types"] == [total for _, total in by_type]
     assert shown["points"] == sum(1 for r in facilities if "longitude" in r)
     assert len(facilities) == int(county["facilities"])
+
+    findings = _answer(city_client, "quality-by-department")
+    per_department = _totals(
+        [
+            (_both(r.get("departmentName") or r.get("department"), r.get("departmentNameEn")),
+             int(r["findings"]))
+            for r in findings
+        ]
+    )  # fmt: skip
+    assert per_department, "the city's bad records gave no findings"
+    assert shown["quality"] == per_department
+    assert shown["bars"] == [total for _, total in per_department]
 
     townships = _answer(city_client, "division-summary", parent="371302")
     township = max(townships, key=lambda row: int(row["residents"]))
