@@ -130,3 +130,84 @@ def test_a_personal_graph_holding_other_triples_stays_hidden(client) -> None:
     assert [b["l"]["value"] for b in json.loads(privileged.data)["results"]["bindings"]] == [
         "stray"
     ]
+
+
+#: Questions whose answer would differ if the raw value could be read: the anonymous answer must
+#: be the one the masked value gives.
+ORACLES = [
+    (f"ASK {{ ?p ?x ?id FILTER(STR(?id) = '{RAW}') }}", False),
+    ("ASK { ?p ?x ?id FILTER(STRLEN(?id) = 18 && !CONTAINS(?id, '*')) }", False),
+    ("ASK { ?p ?x ?id FILTER(REGEX(?id, '^3713021990')) }", False),
+    ("ASK { ?p ?x ?id FILTER(SUBSTR(?id, 5, 6) = '021990') }", False),
+    (f"ASK {{ ?p ?x ?id FILTER(?id = '{MASKED}') }}", True),
+]
+
+
+@pytest.mark.parametrize(("query", "expected"), ORACLES)
+def test_filters_on_the_raw_value_answer_as_on_the_masked_one(client, query, expected) -> None:
+    response = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 200
+    assert json.loads(response.data)["boolean"] is expected
+
+
+def test_order_by_sorts_by_the_masked_value(client) -> None:
+    """Two people whose raw numbers sort one way and whose masked numbers sort the other: the
+    anonymous order is the masked one, so ORDER BY cannot rank people by raw value."""
+    other, other_raw, other_masked = PERSON + "-b", "371301200001015678", "3713**********5678"
+    store = client.application.extensions["kgservice"].store
+    for graph, value in ((PUBLIC, other_masked), (PERSONAL, other_raw)):
+        triple = ox.Triple(ox.NamedNode(other), ox.NamedNode(CITIZEN_ID), ox.Literal(value))
+        store.add_to_graph(ox.NamedNode(graph), [triple])
+    assert sorted([RAW, other_raw]) == [other_raw, RAW]
+    assert sorted([MASKED, other_masked]) == [MASKED, other_masked]
+    query = f"SELECT ?p WHERE {{ ?p <{CITIZEN_ID}> ?id }} ORDER BY ?id"
+    anonymous = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert anonymous.text.split()[1:] == [PERSON, other]
+    reader = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "text/csv", **READER}
+    )
+    # The reader sees both copies: masked ones first ("*" < "0"), then the raw order (b before a).
+    assert reader.text.split()[1:] == [PERSON, other, other, PERSON]
+
+
+SELECT_FORMATS = [
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+]
+GRAPH_FORMATS = [
+    "text/turtle",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "application/ld+json",
+    "application/rdf+xml",
+]
+
+
+@pytest.mark.parametrize("accept", SELECT_FORMATS)
+def test_select_in_every_format_is_masked(client, accept: str) -> None:
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert response.status_code == 200 and response.content_type.startswith(accept)
+    assert RAW.encode() not in response.data and MASKED.encode() in response.data
+
+
+@pytest.mark.parametrize("accept", GRAPH_FORMATS)
+def test_construct_describe_and_graph_store_in_every_format_are_masked(client, accept) -> None:
+    for response in (
+        client.get(
+            "/sparql",
+            query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+            headers={"Accept": accept},
+        ),
+        client.get(
+            "/sparql", query_string={"query": f"DESCRIBE <{PERSON}>"}, headers={"Accept": accept}
+        ),
+        client.get("/store", query_string={"graph": PUBLIC}, headers={"Accept": accept}),
+    ):
+        assert response.status_code == 200, (accept, response.data[:200])
+        assert RAW.encode() not in response.data and MASKED.encode() in response.data
