@@ -93,6 +93,23 @@ def bench_validate(
     click.echo(bench_validation(people, seed, chosen, timeout, json_out))
 
 
+@bench.command("ingest")
+@click.option("--people", type=click.IntRange(min=1), default=100_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--runs", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every run's figures as JSON.",
+)
+def bench_ingest(people: int, seed: int, runs: int, json_out: Path | None) -> None:
+    """Map + load a generated city into an empty store, beside `oxigraph load` on its quads."""
+    from kgservice.bench.ingest import bench_ingest as run
+
+    click.echo(run(people, seed, runs, json_out))
+
+
 @bench.command("questions")
 @click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)

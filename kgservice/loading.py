@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -31,6 +32,9 @@ from kgservice.privacy import (
 )
 from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore
+
+if TYPE_CHECKING:
+    from kgservice.mapping.run import MappedSource
 
 CATALOG_GRAPH = str(graph_iri("catalog"))
 ONTOLOGY_GRAPH = str(graph_iri("ontology"))
@@ -89,7 +93,12 @@ def load_sources(store: EmbeddedStore, paths: list[Path | str]) -> list[LoadedSo
 
     if not paths:
         raise InputError("nothing to load: give source files or folders")
-    mapped = map_sources(paths)
+    return write_sources(store, map_sources(paths))
+
+
+def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[LoadedSource]:
+    """Replace each mapped source's graph, personal graph and catalog entry (one transaction
+    per source)."""
     properties = personal_properties()
     loaded = []
     for source in mapped:
