@@ -36,3 +36,27 @@ class CheckFailed(KGServiceError):
 
     exit_code = 1
     http_status = 422
+
+
+class WriteConflict(KGServiceError):
+    """A write the service will not apply as asked (409), e.g. one that changes a graph the
+    service derives itself, or puts a personal property where it cannot be masked."""
+
+    exit_code = 2
+    http_status = 409
+
+
+class NonConformingWrite(KGServiceError):
+    """A write would add validation findings (422); the store is unchanged.
+
+    ``representations`` maps a media type to the SHACL report of the new findings in it; the
+    web layer sends the one the client's ``Accept`` prefers (the first if none matches).
+    """
+
+    exit_code = 1
+    http_status = 422
+
+    def __init__(self, message: str, representations: dict[str, str], findings: int) -> None:
+        super().__init__(message)
+        self.representations = representations
+        self.findings = findings

@@ -313,7 +313,8 @@ def unmasked_quads(store: ox.Store, properties: Iterable[str] | None = None) -> 
     For those with full rights (validation): a personal triple in a graph that has a personal
     graph in the store is a masked copy and is left out; the raw value is in the personal graph,
     which is kept. A graph without a personal graph (loaded before this layout, or written
-    through the Graph Store) keeps all its triples.
+    through the service before :mod:`kgservice.writes` split service writes too) keeps all its
+    triples.
     """
     personal_iris = frozenset(personal_properties() if properties is None else properties)
     graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}

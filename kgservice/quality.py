@@ -15,6 +15,7 @@ The report replaces the graph in one transaction.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -79,6 +80,19 @@ def _masked(text: str, raw: dict[str, str]) -> str:
         if value and value in text:
             text = text.replace(value, mask_value(raw[value], value))
     return text
+
+
+def mask_finding(finding: Finding, raw: dict[str, dict[str, str]]) -> Finding:
+    """``finding`` with its focus node's raw personal values masked in its value, messages and
+    (if it is a literal) focus."""
+    focus_raw = raw.get(finding.focus, {})
+    changes: dict[str, object] = {
+        "value": None if finding.value is None else _masked(finding.value, focus_raw),
+        "messages": {lang: _masked(text, focus_raw) for lang, text in finding.messages.items()},
+    }
+    if not finding.focus.startswith(("http://", "https://", "urn:")):
+        changes["focus"] = _masked(finding.focus, focus_raw)
+    return dataclasses.replace(finding, **changes)  # type: ignore[arg-type]
 
 
 def report_triples(

@@ -107,6 +107,24 @@ def _iri_list(value: str) -> tuple[str, ...]:
     return items
 
 
+def _validate_writes(value: str) -> tuple[str, ...]:
+    """``all`` -> ``()`` (no graph skipped), ``none`` -> ``("*",)``, else the IRIs to skip."""
+    lowered = value.strip().lower()
+    if lowered in ("", "all"):
+        return ()
+    if lowered == "none":
+        return ("*",)
+    items = _word_list(value)
+    for item in items:
+        if ":" not in item and item != "default":
+            raise ValueError(f"{item!r} is not an absolute graph IRI; expected all, none or IRIs")
+    return items
+
+
+def _audit_log(value: str) -> str:
+    return value.strip()
+
+
 def _reasoning(value: str) -> str:
     mode = value.strip().lower()
     if mode not in ("materialize", "off"):
@@ -205,6 +223,21 @@ SETTINGS: tuple[Setting, ...] = (
         "Bearer token of readers allowed to see personal data unmasked (the write token "
         "allows it too); without it, readers see personal properties masked.",
         secret=True,
+    ),
+    Setting(
+        "VALIDATE_WRITES",
+        "all",
+        _validate_writes,
+        "Which graphs' writes are validated against the shapes before commit (422 on new "
+        "findings): `all`, `none`, or comma-separated graph IRIs whose writes are not "
+        "validated (`default` for the default graph).",
+    ),
+    Setting(
+        "AUDIT_LOG",
+        "",
+        _audit_log,
+        "JSON Lines file every write is recorded in; empty: `audit.jsonl` beside the store "
+        "directory (`var/audit.jsonl`); `off`: no audit log.",
     ),
     Setting(
         "QUERY_TIMEOUT",

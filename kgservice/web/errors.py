@@ -3,7 +3,9 @@
 Every error the project raises on purpose is a :class:`~kgservice.errors.KGServiceError` with an
 ``http_status``; the response is ``text/plain`` with the message (as Oxigraph and Fuseki answer
 SPARQL protocol errors), plus the headers some statuses need: ``Allow`` (405), ``Accept-Post``
-(415 on the Graph Store), ``WWW-Authenticate`` (401). Werkzeug's own HTTP errors (404 for an
+(415 on the Graph Store), ``WWW-Authenticate`` (401). A write refused for new validation
+findings (422, :class:`~kgservice.errors.NonConformingWrite`) is the exception: its body is the
+SHACL report, JSON or Turtle by the ``Accept`` header. Werkzeug's own HTTP errors (404 for an
 unknown path, 413 for a body over ``MAX_CONTENT_LENGTH``) get the same treatment. Anything else is
 a bug: it is logged with its traceback and answered 500 without details.
 """
@@ -12,10 +14,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from kgservice.errors import KGServiceError
+from kgservice.errors import KGServiceError, NonConformingWrite
 from kgservice.protocol.errors import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
@@ -43,7 +45,21 @@ def _headers(error: KGServiceError) -> dict[str, str]:
     return dict(getattr(error, "headers", {}) or {})
 
 
+def _negotiated(error: NonConformingWrite) -> Response:
+    """A 422 write refusal: its SHACL report in the type the client's Accept prefers."""
+    offered = list(error.representations)
+    chosen = request.accept_mimetypes.best_match(offered) or offered[0]
+    return Response(
+        error.representations[chosen],
+        status=error.http_status,
+        content_type=f"{chosen}; charset=utf-8",
+        headers={"Vary": "Accept"},
+    )
+
+
 def handle_service_error(error: KGServiceError) -> Response:
+    if isinstance(error, NonConformingWrite) and error.representations:
+        return _negotiated(error)
     if error.http_status >= 500:
         log.warning("%s: %s", type(error).__name__, error.message)
     return error_response(error.http_status, error.message, _headers(error))

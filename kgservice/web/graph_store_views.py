@@ -7,6 +7,10 @@ exist); PUT replaces it, POST adds to it, DELETE drops it; 201 when a write crea
 touched and written in one transaction, so a broken payload (400, with the parser's line and
 column) changes nothing; RDF/XML with a DTD is refused, which rules out entity expansion
 ("billion laughs"). Blank nodes of each upload are fresh.
+
+Every write goes through :mod:`kgservice.writes`: personal properties split into the personal
+graph, validated against the shapes (422 with the report of the new findings), applied in one
+transaction and recorded in the audit log.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from kgservice.store.base import GraphTarget
 from kgservice.web.auth import require_writer
 from kgservice.web.sparql_views import hidden_graphs
 from kgservice.web.state import ServiceState, current_state
+from kgservice.web.writing import commit_write
+from kgservice.writes import delete_delta, post_delta, put_delta
 
 bp = Blueprint("graph_store", __name__)
 
@@ -75,11 +81,19 @@ def graph_store() -> Response:
     if request.method == "DELETE":
         if graph is None:
             raise InputError("name the graph to delete: ?graph=<IRI> or ?default")
-        if not state.runner.call(lambda: state.store.drop_graph(graph), "the delete"):
+        if not _has_data(state, graph):
             raise GraphNotFound(f"{_describe(graph)} does not exist")
-        state.written()
+        target = graph
+        commit_write(state, "the delete", lambda: delete_delta(state.store, target))
         return Response(status=204)
     return _write(state, graph)
+
+
+def _has_data(state: ServiceState, graph: GraphTarget) -> bool:
+    """Whether a named graph exists, or the default graph holds a triple."""
+    if isinstance(graph, ox.NamedNode):
+        return state.store.has_graph(graph)
+    return next(iter(state.store.triples(graph)), None) is not None
 
 
 def _format_param(args: list[tuple[str, str]]) -> str | None:
@@ -132,12 +146,12 @@ def _write(state: ServiceState, graph: GraphTarget | None) -> Response:
         graph = ox.NamedNode(created_iri)
     base = created_iri or (graph.value if isinstance(graph, ox.NamedNode) else request.base_url)
     triples = parse_upload(request.get_data(cache=False), request.content_type, base)
-    store = state.store
+    store, target = state.store, graph
+    existed = _has_data(state, graph)
     if request.method == "PUT":
-        existed = state.runner.call(lambda: store.put_graph(graph, triples), "the upload")
+        commit_write(state, "the upload", lambda: put_delta(store, target, triples))
     else:
-        existed = state.runner.call(lambda: store.add_to_graph(graph, triples), "the upload")
-    state.written()
+        commit_write(state, "the upload", lambda: post_delta(store, target, triples))
     if created_iri:
         return Response(status=201, headers={"Location": created_iri})
     return Response(status=204 if existed else 201)

@@ -106,12 +106,30 @@ class Runner:
 
     def call(self, work: Callable[[], T], what: str = "the operation") -> T:
         """Run ``work()`` and return its result, or raise :class:`QueryTimeout`."""
+        return self.call_gated(lambda may_commit: work(), what)
+
+    def call_gated(self, work: Callable[[Callable[[], bool]], T], what: str = "the write") -> T:
+        """Like :meth:`call`, for work that changes the store: ``work`` gets a gate to call right
+        before the change. If the request gave up first (its time limit passed), the gate
+        answers False and the work must not change anything; once the gate has answered True,
+        the request waits for the work's outcome whatever the time, so a write the client was
+        told failed (503) never lands."""
+        lock = threading.Lock()
+        phase = {"now": "running"}  # running -> committing | abandoned
+
+        def may_commit() -> bool:
+            with lock:
+                if phase["now"] == "abandoned":
+                    return False
+                phase["now"] = "committing"
+                return True
+
         box: dict[str, object] = {}
         finished = threading.Event()
 
         def target() -> None:
             try:
-                box["value"] = work()
+                box["value"] = work(may_commit)
             except BaseException as error:  # handed to the request thread
                 box["error"] = error
             finally:
@@ -119,8 +137,13 @@ class Runner:
 
         self._workers.submit(target)
         if not finished.wait(self.timeout):
-            self._timed_out(finished)
-            raise QueryTimeout(self._message(what))
+            with lock:
+                if phase["now"] == "running":
+                    phase["now"] = "abandoned"
+            if phase["now"] == "abandoned":
+                self._timed_out(finished)
+                raise QueryTimeout(self._message(what))
+            finished.wait()  # being applied: its outcome is the answer
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
         return box["value"]  # type: ignore[return-value]

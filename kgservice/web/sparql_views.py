@@ -8,11 +8,14 @@ parsing is :mod:`kgservice.protocol`, checking and running is :mod:`kgservice.sp
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, redirect, request, url_for
 
 from kgservice.describe import serialize
 from kgservice.describe.service import service_description as describe
-from kgservice.privacy import is_personal_graph
+from kgservice.errors import WriteConflict
+from kgservice.privacy import is_personal_graph, personal_properties
 from kgservice.protocol.formats import FORM_URLENCODED
 from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import (
@@ -22,9 +25,13 @@ from kgservice.protocol.params import (
     parse_urlencoded,
 )
 from kgservice.sparql.execute import Answer, answer_query, prepare_query, run_update
+from kgservice.sparql.guard import check_shape
+from kgservice.sparql.update_reach import unmaskable_write
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.auth import require_writer, sees_personal_data
 from kgservice.web.state import ServiceState, current_state
+from kgservice.web.writing import commit_blind, commit_write
+from kgservice.writes import update_delta
 
 bp = Blueprint("sparql", __name__)
 
@@ -95,11 +102,41 @@ def _answer_response(answer: Answer, body) -> Response:
 
 
 def _update(state: ServiceState, operation: UpdateRequest) -> Response:
+    """An update through the write pipeline (:mod:`kgservice.writes`): on the embedded store it
+    runs on a scratch copy first, so its effect is split, validated and applied as one
+    transaction; a remote store runs it as is (the service cannot know its effect)."""
     require_writer(state.settings.write_token)
     base = _public_url("sparql.endpoint")
-    state.runner.call(lambda: run_update(state.store, operation, state.limits, base), "the update")
-    state.written()
+    store, limits = state.store, state.limits
+    if isinstance(store, EmbeddedStore):
+        compute = partial(
+            update_delta, store, lambda copy: run_update(copy, operation, limits, base)
+        )
+        commit_write(state, "the update", compute)
+    else:
+        commit_blind(state, "the update", lambda: _run_on_remote(state, operation, base))
     return Response(status=204)
+
+
+def _run_on_remote(state: ServiceState, operation: UpdateRequest, base: str) -> None:
+    """An update sent to a remote store as it is, unless it could put a raw personal value
+    where anonymous readers see it: the service cannot mask what it cannot compute (409)."""
+    limits = state.limits
+    check_shape(
+        operation.update,
+        max_bytes=limits.max_query_bytes,
+        max_depth=limits.max_query_depth,
+        what="update",
+    )
+    properties = state.personal_properties or personal_properties()
+    reason = unmaskable_write(operation.update, properties, base)
+    if reason:
+        raise WriteConflict(
+            f"this update is refused on a remote store: {reason}, and the service cannot mask "
+            "personal data an update writes there; write personal data with the Graph Store "
+            "protocol (PUT/POST /store), whose writes are split and masked"
+        )
+    run_update(state.store, operation, limits, base)
 
 
 def _prefers_html() -> bool:

@@ -28,6 +28,7 @@ ENV = {
     "KGSERVICE_MAX_ROWS": "0",
     "KGSERVICE_UNION_DEFAULT_GRAPH": "false",
     "KGSERVICE_QUERY_TIMEOUT": "30",
+    "KGSERVICE_AUDIT_LOG": "off",
 }
 REQUEST_TIMEOUT = 30  # seconds: every HTTP call of these tests is bounded
 SHUTDOWN_TIMEOUT = 10

@@ -42,7 +42,7 @@ def city_store() -> EmbeddedStore:
 
 def city_app(store: EmbeddedStore) -> Flask:
     """The service over ``store``, with the query page (registered here if the app has not)."""
-    app = create_app(load_settings({}), store)
+    app = create_app(load_settings({"KGSERVICE_AUDIT_LOG": "off"}), store)
     if "ui.index" not in app.view_functions:
         from kgservice.web import ui
 

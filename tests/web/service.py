@@ -35,7 +35,9 @@ def make_app(
 
     The store is in memory unless ``store_factory`` makes another from the settings.
     """
-    settings = load_settings({"KGSERVICE_WRITE_TOKEN": TOKEN, **(env or {})})
+    settings = load_settings(
+        {"KGSERVICE_WRITE_TOKEN": TOKEN, "KGSERVICE_AUDIT_LOG": "off", **(env or {})}
+    )
     if store_factory is None:
         store: Store = open_embedded(None, union_default_graph=settings.union_default_graph)
     else:

@@ -9,6 +9,7 @@ import pytest
 
 from kgservice.privacy import personal_graph
 from kgservice.settings import load_settings
+from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.app import create_app
 
 PUBLIC = "https://w3id.org/sckm/graph/population"
@@ -23,7 +24,11 @@ READER = {"Authorization": "Bearer reader-token"}
 @pytest.fixture
 def client(store_factory):
     settings = load_settings(
-        {"KGSERVICE_PERSONAL_DATA_TOKEN": "reader-token", "KGSERVICE_WRITE_TOKEN": "writer"}
+        {
+            "KGSERVICE_PERSONAL_DATA_TOKEN": "reader-token",
+            "KGSERVICE_WRITE_TOKEN": "writer",
+            "KGSERVICE_AUDIT_LOG": "off",
+        }
     )
     store = store_factory(settings)
     for graph, value in ((PUBLIC, MASKED), (PERSONAL, RAW)):
@@ -211,3 +216,53 @@ def test_construct_describe_and_graph_store_in_every_format_are_masked(client, a
     ):
         assert response.status_code == 200, (accept, response.data[:200])
         assert RAW.encode() not in response.data and MASKED.encode() in response.data
+
+
+def test_a_graph_store_write_of_a_personal_property_is_split_on_both_backends(client) -> None:
+    """PUT into a public source graph: the raw value goes to its personal graph (embedded and
+    remote store alike), anonymous readers see only the masked copy."""
+    phone, masked = "13912345678", "139****5678"
+    body = f'<{PERSON}> <https://w3id.org/sckm/city/phone> "{phone}" .\n'
+    put = client.post(
+        "/store",
+        query_string={"graph": PUBLIC},
+        data=body.encode(),
+        headers={"Authorization": "Bearer writer", "Content-Type": "application/n-triples"},
+    )
+    assert put.status_code == 204, put.text
+    query = f"SELECT ?v WHERE {{ <{PERSON}> <https://w3id.org/sckm/city/phone> ?v }}"
+    headers = {"Accept": "application/sparql-results+json"}
+    anonymous = client.get("/sparql", query_string={"query": query}, headers=headers)
+    assert [b["v"]["value"] for b in anonymous.get_json()["results"]["bindings"]] == [masked]
+    privileged = client.get("/sparql", query_string={"query": query}, headers=headers | READER)
+    assert sorted(b["v"]["value"] for b in privileged.get_json()["results"]["bindings"]) == [
+        masked,  # the masked copy in the public graph
+        phone,  # the raw value in the personal graph
+    ]
+
+
+def test_an_update_writing_a_personal_property_never_exposes_the_raw_value(client) -> None:
+    """The embedded store splits the update's effect; a remote store, whose effect the service
+    cannot compute, refuses it (409) and changes nothing. Either way anonymous readers never
+    see the raw value."""
+    phone = "13912345678"
+    update = (
+        f"INSERT DATA {{ GRAPH <{PUBLIC}> {{ <{PERSON}> <https://w3id.org/sckm/city/phone> "
+        f'"{phone}" }} }}'
+    )
+    headers = {"Authorization": "Bearer writer", "Content-Type": "application/sparql-update"}
+    response = client.post("/sparql", data=update.encode(), headers=headers)
+    store = client.application.extensions["kgservice"].store
+    if isinstance(store, EmbeddedStore):
+        assert response.status_code == 204, response.text
+    else:
+        assert response.status_code == 409, response.text
+        assert "Graph Store" in response.text and "city/phone" in response.text
+    everything = client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/n-triples"},
+    )
+    assert phone.encode() not in everything.data
+    harmless = f'INSERT DATA {{ GRAPH <{PUBLIC}> {{ <{PERSON}> <urn:note> "ok" }} }}'
+    assert client.post("/sparql", data=harmless.encode(), headers=headers).status_code == 204

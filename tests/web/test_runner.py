@@ -78,3 +78,29 @@ def test_workers_are_reused() -> None:
         assert done.wait(2)
         time.sleep(0.01)  # the thread is idle again
     assert len(set(names)) == 1
+
+
+def test_a_write_that_reaches_its_gate_after_the_time_limit_does_not_happen() -> None:
+    applied = threading.Event()
+    gate_answer: list[bool] = []
+
+    def write(may_commit) -> str:
+        time.sleep(0.4)  # computing the change, past the limit
+        gate_answer.append(may_commit())
+        if gate_answer[-1]:
+            applied.set()
+        return "written"
+
+    with pytest.raises(QueryTimeout):
+        Runner(timeout=0.1).call_gated(write, "the write")
+    time.sleep(0.5)  # the worker thread reaches its gate after the request gave up
+    assert gate_answer == [False] and not applied.is_set()
+
+
+def test_a_write_past_its_gate_is_waited_for_whatever_the_time() -> None:
+    def write(may_commit) -> str:
+        assert may_commit()
+        time.sleep(0.4)  # applying, past the limit
+        return "written"
+
+    assert Runner(timeout=0.1).call_gated(write, "the write") == "written"

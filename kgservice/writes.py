@@ -1,0 +1,560 @@
+"""Validated, atomic, audited writes: the one pipeline of SPARQL updates and Graph Store writes.
+
+One writer at a time (a process-wide lock). Each write:
+
+1. **Delta.** Its effect is computed as quads removed and added, without touching the store: a
+   Graph Store PUT/POST/DELETE from the uploaded triples and the graph's current content; a
+   SPARQL update by running it on a scratch in-memory copy of the store and comparing the quads
+   before and after (embedded store only).
+2. **Derived graphs.** A write that would add to ``graph:inferred`` or ``graph:quality`` is
+   refused (409): the service builds them from the data. Removing from them is allowed.
+3. **Personal data** (:mod:`kgservice.privacy`). A personal property written into a source graph
+   ``graph:<id>`` goes raw into ``graph:<id>/personal`` and masked into ``graph:<id>``, as
+   ``kgservice load`` splits it; removing a masked copy removes the raw values it masks, and a
+   raw value written into (or removed from) a personal graph gets (or loses) its masked copy.
+   A personal property written into any other graph is refused (409): there is no personal
+   graph to hide it in.
+4. **Validation** (``KGSERVICE_VALIDATE_WRITES``, embedded store). Unless every graph the delta
+   touches is switched off, the shapes run, with the fast engine, over the data as it is and as
+   it would be after the delta (raw values, derived graphs left out, as
+   :func:`kgservice.quality.validate_store` reads it); findings that are new make the write
+   non-conforming: 422 with the SHACL report of the new findings (JSON or Turtle), personal
+   values masked. Findings the store already had never block a write.
+5. **Apply.** The whole delta, public and personal graphs, is one SPARQL update (``DROP``/
+   ``DELETE DATA``/``INSERT DATA``/``CREATE``), one transaction: readers, and a store killed
+   mid-write, see the store before or after it.
+6. **Audit** (:mod:`kgservice.audit`): one JSON line per write, committed or refused.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+
+import pyoxigraph as ox
+from rdflib import Graph
+
+from kgservice.audit import Entry, audit_path, record
+from kgservice.errors import KGServiceError, NonConformingWrite, WriteConflict
+from kgservice.privacy import is_personal_graph, mask_literal, personal_graph
+from kgservice.reasoning import DERIVED_GRAPHS
+from kgservice.settings import Settings
+from kgservice.store.base import GraphTarget, Store, StoreTimeout
+from kgservice.store.embedded import EmbeddedStore
+from kgservice.validation.findings import Finding
+
+log = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+DEFAULT = ""  # the default graph's key in counts and settings
+GraphName = ox.NamedNode | ox.DefaultGraph
+
+
+@dataclass
+class Delta:
+    """What a write changes: quads removed and added; named graphs created empty or dropped."""
+
+    removed: set[ox.Quad] = field(default_factory=set)
+    added: set[ox.Quad] = field(default_factory=set)
+    created: set[ox.NamedNode] = field(default_factory=set)
+    dropped: set[ox.NamedNode] = field(default_factory=set)
+
+    def graphs(self) -> set[str]:
+        """Every graph the write touches (``""`` for the default graph)."""
+        quads = self.removed | self.added
+        return {key(q.graph_name) for q in quads} | {g.value for g in self.created | self.dropped}
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Triples added and removed per graph."""
+        counts: dict[str, dict[str, int]] = {g: {"added": 0, "removed": 0} for g in self.graphs()}
+        for quad in self.added:
+            counts[key(quad.graph_name)]["added"] += 1
+        for quad in self.removed:
+            counts[key(quad.graph_name)]["removed"] += 1
+        return counts
+
+    def __bool__(self) -> bool:
+        return bool(self.removed or self.added or self.created or self.dropped)
+
+
+def key(graph: object) -> str:
+    """A graph's name as text: its IRI, or ``""`` for the default graph."""
+    return graph.value if isinstance(graph, ox.NamedNode) else DEFAULT
+
+
+def _quad(triple: ox.Triple, graph: GraphName) -> ox.Quad:
+    return ox.Quad(triple.subject, triple.predicate, triple.object, graph)
+
+
+def graph_quads(store: Store, graph: GraphName) -> set[ox.Quad]:
+    """The quads of one graph."""
+    if isinstance(graph, ox.NamedNode) and not store.has_graph(graph):
+        return set()
+    return {_quad(t, graph) for t in store.triples(graph)}
+
+
+# ---------------------------------------------------------------------------- 1. the delta
+
+
+def put_delta(store: Store, graph: GraphTarget, triples: Iterable[ox.Triple]) -> Delta:
+    """Graph Store PUT: ``graph`` holds exactly ``triples`` (an empty PUT leaves it empty)."""
+    before = graph_quads(store, graph)
+    after = {_quad(t, graph) for t in triples}
+    created = {graph} if isinstance(graph, ox.NamedNode) and not after else set()
+    return Delta(before - after, after - before, created)
+
+
+def post_delta(store: Store, graph: GraphTarget, triples: Iterable[ox.Triple]) -> Delta:
+    """Graph Store POST: ``triples`` are added to ``graph`` (which exists afterwards)."""
+    added = {_quad(t, graph) for t in triples} - graph_quads(store, graph)
+    created = {graph} if isinstance(graph, ox.NamedNode) and not added else set()
+    return Delta(added=added, created=created)
+
+
+def delete_delta(store: Store, graph: GraphTarget) -> Delta:
+    """Graph Store DELETE: ``graph`` is dropped (the default graph emptied)."""
+    dropped = {graph} if isinstance(graph, ox.NamedNode) else set()
+    return Delta(removed=graph_quads(store, graph), dropped=dropped)
+
+
+def update_delta(store: EmbeddedStore, run: Callable[[EmbeddedStore], None]) -> Delta:
+    """The effect of ``run`` (a SPARQL update) on a scratch in-memory copy of ``store``."""
+    before = set(store.oxigraph)
+    graphs_before = {g for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
+    scratch = ox.Store()
+    scratch.bulk_extend(before)
+    for graph in graphs_before:
+        scratch.add_graph(graph)
+    run(EmbeddedStore(scratch, union_default_graph=store.union_default_graph))
+    after = set(scratch)
+    graphs_after = {g for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
+    removed, added = before - after, after - before
+    holding = {q.graph_name for q in after}
+    return Delta(
+        removed,
+        added,
+        created={g for g in graphs_after - graphs_before if g not in holding},
+        dropped=graphs_before - graphs_after,
+    )
+
+
+# ---------------------------------------------------------------- 2. derived graphs, refused
+
+
+def refuse_derived(delta: Delta, derived: frozenset[str]) -> None:
+    """409 if the write would add to a graph the service derives (graph:inferred, :quality).
+
+    Removing from them (``DROP ALL``, ``CLEAR``, a Graph Store DELETE) is allowed: nothing false
+    comes of it, ``graph:inferred`` is rebuilt after the write and ``graph:quality`` at the next
+    load.
+    """
+    written = {key(q.graph_name) for q in delta.added} | {g.value for g in delta.created}
+    touched = sorted(written & derived)
+    if touched:
+        raise WriteConflict(
+            f"the write would add to {', '.join(f'<{g}>' for g in touched)}, which the service "
+            "derives from the other graphs; write the data it is derived from instead"
+        )
+
+
+# --------------------------------------------------------------------------- 3. personal data
+
+
+def _source_graph(iri: str) -> bool:
+    try:
+        personal_graph(iri)
+    except ValueError:
+        return False
+    return True
+
+
+def _public_of(graph: object) -> str | None:
+    """The public source graph a quad's graph belongs to for personal data, if any."""
+    iri = key(graph)
+    if is_personal_graph(iri):
+        return iri.rsplit("/", 1)[0]
+    return iri if iri and _source_graph(iri) else None
+
+
+Slot = tuple[str, ox.NamedNode | ox.BlankNode, ox.NamedNode]  # public graph, subject, predicate
+
+
+def _masked(predicate: ox.NamedNode, value: object) -> ox.Literal | None:
+    return mask_literal(predicate, value) if isinstance(value, ox.Literal) else None
+
+
+def split_personal_delta(delta: Delta, store: Store, properties: frozenset[str]) -> Delta:
+    """The delta with personal triples laid out as loading lays them out (module docstring)."""
+    slots: set[Slot] = set()
+    for quad in delta.removed | delta.added:
+        if quad.predicate.value not in properties:
+            continue
+        public = _public_of(quad.graph_name)
+        if public is None:
+            if quad in delta.added:
+                raise WriteConflict(
+                    f"<{quad.predicate.value}> is personal data: write it into a source graph "
+                    f"graph:<id> (its raw value is kept in graph:<id>/personal, a masked copy in "
+                    f"the graph), not into {key(quad.graph_name) or 'the default graph'}"
+                )
+            continue
+        slots.add((public, quad.subject, quad.predicate))
+    if not slots:
+        return delta
+
+    def in_a_slot(quad: ox.Quad) -> bool:
+        public = _public_of(quad.graph_name)
+        return public is not None and (public, quad.subject, quad.predicate) in slots
+
+    result = Delta(
+        {q for q in delta.removed if not in_a_slot(q)},
+        {q for q in delta.added if not in_a_slot(q)},
+        set(delta.created),
+        set(delta.dropped),
+    )
+    removed, added, stored = _index(delta.removed), _index(delta.added), _Stored(store)
+    for slot in slots:
+        _resplit(result, slot, removed, added, stored)
+    for graph in list(result.dropped):
+        if _source_graph(graph.value):
+            private = ox.NamedNode(personal_graph(graph.value))
+            if store.has_graph(private):
+                result.dropped.add(private)
+    return result
+
+
+SlotIndex = dict[tuple[str, object, object], set]  # (graph, subject, predicate) -> objects
+
+
+def _index(quads: Iterable[ox.Quad]) -> SlotIndex:
+    index: SlotIndex = defaultdict(set)
+    for q in quads:
+        index[(key(q.graph_name), q.subject, q.predicate)].add(q.object)
+    return index
+
+
+class _Stored:
+    """The objects a graph holds for a subject and predicate, before the write."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._graphs: dict[str, SlotIndex] = {}  # remote: each graph read once
+
+    def objects(self, graph: str, subject: object, predicate: object) -> set:
+        node = ox.NamedNode(graph)
+        if isinstance(self._store, EmbeddedStore):
+            found = self._store.oxigraph.quads_for_pattern(subject, predicate, None, node)
+            return {q.object for q in found}
+        if graph not in self._graphs:
+            self._graphs[graph] = _index(graph_quads(self._store, node))
+        return set(self._graphs[graph].get((graph, subject, predicate), ()))
+
+
+def _resplit(
+    result: Delta, slot: Slot, removed: SlotIndex, added: SlotIndex, stored: _Stored
+) -> None:
+    """Lay out one subject's values of one personal property: raw values in the personal
+    graph, their masked copies in the public graph."""
+    public, subject, predicate = slot
+    private = personal_graph(public)
+    pub_before = stored.objects(public, subject, predicate)
+    raw_before = stored.objects(private, subject, predicate)
+    pub_removed = removed.get((public, subject, predicate), set())
+    raw_removed = removed.get((private, subject, predicate), set()) | {
+        o for o in raw_before if o in pub_removed or _masked(predicate, o) in pub_removed
+    }
+    raw_added = added.get((private, subject, predicate), set()) | added.get(
+        (public, subject, predicate), set()
+    )
+    raw_after = (raw_before - raw_removed) | raw_added
+    masks_after = {m for o in raw_after if (m := _masked(predicate, o)) is not None}
+    lost = {m for o in raw_removed if (m := _masked(predicate, o)) is not None}
+    pub_after = ((pub_before - pub_removed - lost) | masks_after) - (raw_added - pub_before)
+    for graph, before, after in ((public, pub_before, pub_after), (private, raw_before, raw_after)):
+        node = ox.NamedNode(graph)
+        result.removed |= {ox.Quad(subject, predicate, o, node) for o in before - after}
+        result.added |= {ox.Quad(subject, predicate, o, node) for o in after - before}
+
+
+# ---------------------------------------------------------------------------- 5. the update
+
+
+def _data(quads: Iterable[ox.Quad]) -> str:
+    """Quads as the body of ``INSERT DATA``/``DELETE DATA``: triples, then ``GRAPH`` blocks."""
+    by_graph: dict[str, list[ox.Triple]] = defaultdict(list)
+    for quad in quads:
+        by_graph[key(quad.graph_name)].append(quad.triple)
+    parts = []
+    for graph in sorted(by_graph):
+        text = ox.serialize(by_graph[graph], format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        parts.append(f"GRAPH <{graph}> {{\n{text}}}" if graph else text)
+    return "\n".join(parts)
+
+
+def _has_blank(quad: ox.Quad) -> bool:
+    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+
+
+def delta_update(delta: Delta, store: Store) -> str:
+    """One SPARQL update (one transaction) that applies ``delta`` to ``store``.
+
+    ``DELETE DATA`` cannot name a blank node, and ``INSERT DATA`` makes its blank nodes fresh,
+    so a graph whose change involves a blank node is rewritten whole (dropped and inserted in
+    the same update); a blank node shared with a graph that is not rewritten is split in two.
+    """
+    rewrite = {
+        q.graph_name
+        for q in delta.removed | delta.added
+        if _has_blank(q) and q.graph_name not in delta.dropped
+    }
+    if not isinstance(store, EmbeddedStore):  # uploads' blank nodes are fresh: only removals
+        rewrite = {q.graph_name for q in delta.removed if _has_blank(q)} - delta.dropped
+    untouched = set(delta.dropped) | rewrite
+    inserted = {q for q in delta.added if q.graph_name not in rewrite}
+    for graph in rewrite:
+        inserted |= (graph_quads(store, graph) - delta.removed) | {
+            q for q in delta.added if q.graph_name == graph
+        }
+    operations = [f"DROP SILENT GRAPH <{g.value}>" for g in sorted(delta.dropped, key=str)]
+    operations += [
+        f"DROP SILENT GRAPH <{g.value}>" if isinstance(g, ox.NamedNode) else "CLEAR SILENT DEFAULT"
+        for g in sorted(rewrite, key=str)
+    ]
+    deleted = [q for q in delta.removed if q.graph_name not in untouched]
+    if deleted:
+        operations.append(f"DELETE DATA {{\n{_data(deleted)}\n}}")
+    if inserted:
+        operations.append(f"INSERT DATA {{\n{_data(inserted)}\n}}")
+    operations += [f"CREATE SILENT GRAPH <{g.value}>" for g in sorted(delta.created, key=str)]
+    return " ;\n".join(operations)
+
+
+# ------------------------------------------------------------------------- the whole pipeline
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write request: who sends it, what it is, and how to compute its delta."""
+
+    token: str
+    operation: str  # e.g. "PUT /store", "POST /sparql"
+    compute: Callable[[], Delta] | None = None  # None: the effect cannot be known
+    role: str = "writer"
+    #: asked right before the store is changed: False when the request has given up (its time
+    #: limit passed), and the write must not happen; once True, the request waits for it
+    may_commit: Callable[[], bool] = lambda: True
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the pipeline checks, from the settings."""
+
+    personal_properties: frozenset[str]
+    derived_graphs: frozenset[str]
+    skip_validation: tuple[str, ...]  # graph IRIs ("default": the default graph), "*": all
+    audit: Callable[[Entry], None]
+    lock_timeout: float = 30.0
+
+
+def validation_on(policy: Policy, graphs: set[str]) -> bool:
+    """Whether a write touching ``graphs`` is validated: unless every one is switched off."""
+    skip = policy.skip_validation
+    if "*" in skip:
+        return False
+    names = {graph or "default" for graph in graphs}
+    return bool(names) and not names <= set(skip)
+
+
+def commit(store: Store, write: Write, policy: Policy) -> Delta:
+    """Run ``write`` through the pipeline; the committed delta. Raises and logs on refusal."""
+    if not _LOCK.acquire(timeout=policy.lock_timeout):
+        raise StoreTimeout("another write is still running; try again")
+    try:
+        return _commit_locked(store, write, policy)
+    finally:
+        _LOCK.release()
+
+
+def _commit_locked(store: Store, write: Write, policy: Policy) -> Delta:
+    delta: Delta | None = None
+    validated = False
+    try:
+        if write.compute is None:
+            raise ValueError("commit() needs a write whose delta can be computed")
+        delta = write.compute()
+        refuse_derived(delta, policy.derived_graphs)
+        delta = split_personal_delta(delta, store, policy.personal_properties)
+        if isinstance(store, EmbeddedStore) and delta and validation_on(policy, delta.graphs()):
+            validated = True
+            check_delta(store, delta, policy.personal_properties)
+        if delta:
+            if not write.may_commit():
+                raise StoreTimeout("the write passed its time limit before it was applied")
+            store.update(delta_update(delta, store))
+    except KGServiceError as refused:
+        findings = refused.findings if isinstance(refused, NonConformingWrite) else 0
+        _log(policy, write, delta, "refused", refused.http_status, validated, findings, refused)
+        raise
+    _log(policy, write, delta, "committed", None, validated, 0)
+    return delta
+
+
+def _log(
+    policy: Policy,
+    write: Write,
+    delta: Delta | None,
+    status: str,
+    http_status: int | None,
+    validated: bool,
+    findings: int,
+    refused: KGServiceError | None = None,
+) -> None:
+    entry = Entry(
+        role=write.role,
+        token=write.token,
+        operation=write.operation,
+        status=status,
+        http_status=http_status,
+        validated=validated,
+        graphs=None if delta is None else delta.counts(),
+        findings=findings,
+        reason=refused.message if refused is not None else None,
+    )
+    try:
+        policy.audit(entry)
+    except OSError as error:  # the write stands; the missing line must not go unnoticed
+        log.error("could not append to the audit log: %s; entry: %s", error, entry)
+
+
+def commit_unknown(store: Store, write: Write, policy: Policy, run: Callable[[], None]) -> None:
+    """A write whose delta the service cannot know (an update on a remote store): run as is,
+    logged with unknown counts, not validated."""
+    if not _LOCK.acquire(timeout=policy.lock_timeout):
+        raise StoreTimeout("another write is still running; try again")
+    try:
+        try:
+            run()
+        except KGServiceError as refused:
+            _log(policy, write, None, "refused", refused.http_status, False, 0, refused)
+            raise
+        _log(policy, write, None, "committed", None, False, 0)
+    finally:
+        _LOCK.release()
+
+
+# ---------------------------------------------------------------------------- 4. validation
+
+
+def check_delta(store: EmbeddedStore, delta: Delta, properties: frozenset[str]) -> None:
+    """Raise :class:`NonConformingWrite` if the store after ``delta`` has new findings."""
+    from kgservice.validation.engine import locate
+
+    started = time.perf_counter()
+    copy, hidden = _validation_copy(store, properties)
+    before = set(_findings(copy))
+    hidden |= {  # after the write, these public graphs hold masked copies too
+        public
+        for q in delta.added | delta.removed
+        if q.predicate.value in properties
+        and (public := _public_of(q.graph_name)) is not None
+        and key(q.graph_name) == public
+    }
+    removed = [q for q in delta.removed if _visible(q, hidden, properties)]
+    added = [q for q in delta.added if _visible(q, hidden, properties)]
+    for quad in removed:
+        copy.oxigraph.remove(quad)
+    copy.oxigraph.extend(added)
+    new = [f for f in _findings(copy) if f not in before]
+    if not new:
+        return
+    new = locate(copy, new)
+    raise _refusal(copy, new, sorted(delta.graphs()), time.perf_counter() - started)
+
+
+def _hidden_in(store: ox.Store) -> set[str]:
+    """Public graphs whose personal triples are masked copies (they have a personal graph)."""
+    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    return {g for g in graphs if not is_personal_graph(g) and _personal_of(g) in graphs}
+
+
+def _personal_of(graph: str) -> str | None:
+    return personal_graph(graph) if _source_graph(graph) else None
+
+
+def _visible(quad: ox.Quad, hidden: set[str], properties: frozenset[str]) -> bool:
+    """Whether validation reads ``quad``: not a derived graph's, not a masked copy."""
+    graph = key(quad.graph_name)
+    masked_copy = quad.predicate.value in properties and graph in hidden
+    return graph not in DERIVED_GRAPHS and not masked_copy
+
+
+def _validation_copy(
+    store: EmbeddedStore, properties: frozenset[str]
+) -> tuple[EmbeddedStore, set[str]]:
+    from kgservice.store.embedded import open_embedded
+
+    hidden = _hidden_in(store.oxigraph)
+    copy = open_embedded(None)
+    copy.oxigraph.bulk_extend(q for q in store.oxigraph if _visible(q, hidden, properties))
+    return copy, hidden
+
+
+def _findings(copy: EmbeddedStore) -> list[Finding]:
+    from kgservice.validation.compile import SubclassIndex, compile_shapes
+    from kgservice.validation.engine import run_rules
+
+    rules = compile_shapes(_shapes(), SubclassIndex.from_store(copy))
+    return run_rules(copy, rules)
+
+
+@cache
+def _shapes() -> Graph:
+    """The repository's shapes, parsed once per process."""
+    from kgservice.validation.run import default_shapes_dir, load_shapes
+
+    return load_shapes(default_shapes_dir())
+
+
+def _refusal(
+    copy: EmbeddedStore, findings: list[Finding], graphs: list[str], seconds: float
+) -> NonConformingWrite:
+    from kgservice.quality import mask_finding, raw_personal_values
+    from kgservice.validation.findings import Severity
+    from kgservice.validation.report import json_report, turtle_report
+    from kgservice.validation.run import ValidationResult
+
+    raw = raw_personal_values(copy, {f.focus for f in findings})
+    masked = [mask_finding(f, raw) for f in findings]
+    result = ValidationResult(
+        findings=masked,
+        engine="fast",
+        inputs=[g or "default" for g in graphs],
+        seconds=seconds,
+        triples=copy.quad_count(),
+    )
+    shapes = sorted({f.shape.rsplit("/", 1)[-1] for f in masked})
+    return NonConformingWrite(
+        f"the write would add {len(masked)} validation finding(s) ({', '.join(shapes)}); "
+        "nothing was written",
+        {
+            "application/json": json_report(result, Severity.INFO),
+            "text/turtle": turtle_report(result, Severity.INFO),
+        },
+        len(masked),
+    )
+
+
+def policy_for(settings: Settings, properties: frozenset[str]) -> Policy:
+    """The pipeline's checks as the settings configure them."""
+    path = audit_path(settings.audit_log, settings.store)
+    return Policy(
+        personal_properties=properties,
+        derived_graphs=DERIVED_GRAPHS,
+        skip_validation=settings.validate_writes,
+        audit=lambda entry: record(path, entry),
+        lock_timeout=settings.query_timeout,
+    )

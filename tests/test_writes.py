@@ -1,0 +1,442 @@
+"""Validated, atomic, audited writes (kgservice/writes.py) over a small generated city.
+
+Every test gets its own in-memory copy of one loaded city (200 people, 5 % bad records, so the
+store has findings before any write) and the real app over it.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask.testing import FlaskClient
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from kgservice.audit import audit_path, fingerprint
+from kgservice.generator import GeneratorConfig, generate_city
+from kgservice.iri import graph_iri
+from kgservice.loading import ensure_ontology, load_sources, refresh_derived
+from kgservice.privacy import mask_citizen_id, mask_phone, personal_graph
+from kgservice.quality import validate_store
+from kgservice.settings import SettingsError, load_settings
+from kgservice.store.embedded import EmbeddedStore, open_embedded
+from kgservice.web.app import create_app
+
+CITY = "https://w3id.org/sckm/city/"
+SHAPES = "https://w3id.org/sckm/shapes/"
+COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+WRITE_TOKEN = "writer-token-1"
+READER_TOKEN = "reader-token-1"
+WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+READER = {"Authorization": f"Bearer {READER_TOKEN}"}
+UPDATE = {"Content-Type": "application/sparql-update", **WRITER}
+NTRIPLES = {"Content-Type": "application/n-triples", **WRITER}
+POPULATION = str(graph_iri("population"))
+ENTITIES = str(graph_iri("legal-entities"))
+FACILITIES = str(graph_iri("facilities"))
+
+
+@pytest.fixture(scope="module")
+def city() -> EmbeddedStore:
+    store = open_embedded(None)
+    ensure_ontology(store)
+    with tempfile.TemporaryDirectory(prefix="kgservice-writes-") as folder:
+        generate_city(GeneratorConfig(people=200, seed=11, bad_share=0.05), Path(folder))
+        load_sources(store, [folder])
+    refresh_derived(store, "materialize")
+    return store
+
+
+@pytest.fixture
+def store(city: EmbeddedStore) -> EmbeddedStore:
+    copy = open_embedded(None)
+    copy.oxigraph.bulk_extend(city.oxigraph)
+    for graph in city.oxigraph.named_graphs():
+        copy.oxigraph.add_graph(graph)
+    return copy
+
+
+@pytest.fixture
+def audit_log(tmp_path: Path) -> Path:
+    return tmp_path / "audit.jsonl"
+
+
+def client_for(store: EmbeddedStore, audit_log: Path, **env: str) -> FlaskClient:
+    settings = load_settings(
+        {
+            "KGSERVICE_WRITE_TOKEN": WRITE_TOKEN,
+            "KGSERVICE_PERSONAL_DATA_TOKEN": READER_TOKEN,
+            "KGSERVICE_REASONING": "off",
+            "KGSERVICE_AUDIT_LOG": str(audit_log),
+            **env,
+        }
+    )
+    return create_app(settings, store).test_client()
+
+
+@pytest.fixture
+def client(store: EmbeddedStore, audit_log: Path) -> FlaskClient:
+    return client_for(store, audit_log)
+
+
+def quads(store: EmbeddedStore) -> set[ox.Quad]:
+    return set(store.oxigraph)
+
+
+def audit_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def one(store: EmbeddedStore, query: str) -> dict[str, str]:
+    row = next(store.select(query))
+    return {name: term.value for name, term in row.items()}
+
+
+def a_person(store: EmbeddedStore) -> str:
+    """A person of the population graph without findings of its own."""
+    flagged = {f.focus for f in validate_store(store)}
+    for row in store.select(
+        f"SELECT ?p WHERE {{ GRAPH <{POPULATION}> {{ ?p a <{CITY}NaturalPerson> }} }}"
+    ):
+        if row["p"].value not in flagged:
+            return row["p"].value
+    raise AssertionError("no person without findings")
+
+
+def update(client: FlaskClient, text: str, headers: dict[str, str] | None = None):
+    return client.post("/sparql", data=text.encode(), headers={**UPDATE, **(headers or {})})
+
+
+def select_values(client: FlaskClient, query: str, headers: dict[str, str] | None = None) -> set:
+    response = client.get(
+        "/sparql",
+        query_string={"query": query},
+        headers={"Accept": "application/sparql-results+json", **(headers or {})},
+    )
+    assert response.status_code == 200, response.text
+    return {b["v"]["value"] for b in response.get_json()["results"]["bindings"] if "v" in b}
+
+
+# --- conforming writes commit, and are logged ----------------------------------------------
+
+
+def test_the_city_has_findings_before_any_write(store: EmbeddedStore) -> None:
+    assert validate_store(store)  # so every conforming write below passes despite them
+
+
+def test_a_conforming_update_commits_and_is_logged(client, store, audit_log) -> None:
+    person = a_person(store)
+    response = update(
+        client,
+        f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{COMMENT}> "checked" }} }}',
+    )
+    assert response.status_code == 204, response.text
+    assert ox.Quad(
+        ox.NamedNode(person), ox.NamedNode(COMMENT), ox.Literal("checked"), ox.NamedNode(POPULATION)
+    ) in quads(store)
+    (line,) = audit_lines(audit_log)
+    assert line["status"] == "committed" and line["validated"] is True
+    assert line["operation"] == "POST /sparql"
+    assert line["graphs"] == {POPULATION: {"added": 1, "removed": 0}}
+    assert (line["added"], line["removed"]) == (1, 0)
+    assert line["who"] == {"role": "writer", "token_sha256": fingerprint(WRITE_TOKEN)}
+
+
+def test_a_conforming_graph_store_put_and_post_commit_and_are_logged(client, audit_log) -> None:
+    graph = "http://example.org/graph/notes"
+    body = b'<http://example.org/a> <http://example.org/says> "one" .\n'
+    assert client.put(f"/store?graph={graph}", data=body, headers=NTRIPLES).status_code == 201
+    more = b'<http://example.org/a> <http://example.org/says> "two" .\n'
+    assert client.post(f"/store?graph={graph}", data=more, headers=NTRIPLES).status_code == 204
+    assert client.put(f"/store?graph={graph}", data=more, headers=NTRIPLES).status_code == 204
+    assert client.delete(f"/store?graph={graph}", headers=WRITER).status_code == 204
+    lines = audit_lines(audit_log)
+    assert [(x["operation"], x["added"], x["removed"]) for x in lines] == [
+        ("PUT /store", 1, 0),
+        ("POST /store", 1, 0),
+        ("PUT /store", 0, 1),  # "two" was there already
+        ("DELETE /store", 0, 1),
+    ]
+    assert all(x["status"] == "committed" for x in lines)
+
+
+# --- non-conforming writes: 422, the report, the store unchanged -------------------------
+
+
+def _refused(client, store, audit_log, send, shape: str, focus: str):
+    before = quads(store)
+    response = send(client)
+    assert response.status_code == 422, response.text
+    assert quads(store) == before
+    report = response.get_json()
+    assert report["conforms"] is False
+    assert any(f["shape"] == SHAPES + shape and f["focus"] == focus for f in report["findings"])
+    turtle = send(client, {"Accept": "text/turtle"})
+    assert turtle.status_code == 422
+    assert turtle.content_type.startswith("text/turtle")
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    assert (None, SH.sourceShape, None) in graph
+    shapes = {str(o) for o in graph.objects(None, SH.sourceShape)}
+    assert SHAPES + shape in shapes
+    assert focus in {str(o) for o in graph.objects(None, SH.focusNode)}
+    assert quads(store) == before
+    line = audit_lines(audit_log)[-1]
+    assert line["status"] == "refused" and line["http_status"] == 422 and line["findings"] > 0
+    return report, turtle.text
+
+
+def test_an_update_with_a_bad_citizen_id_check_digit_is_refused(client, store, audit_log) -> None:
+    person = a_person(store)
+    private = personal_graph(POPULATION)
+    good = one(
+        store, f"SELECT ?v WHERE {{ GRAPH <{private}> {{ <{person}> <{CITY}citizenId> ?v }} }}"
+    )
+    raw = good["v"]
+    bad = raw[:-1] + ("0" if raw[-1] != "0" else "1")
+    slot = f"<{person}> <{CITY}citizenId>"
+    text = (
+        f"DELETE DATA {{ GRAPH <{private}> {{ {slot} {json.dumps(raw)} }} }} ;"
+        f"INSERT DATA {{ GRAPH <{private}> {{ {slot} {json.dumps(bad)} }} }}"
+    )
+    report, turtle = _refused(
+        client,
+        store,
+        audit_log,
+        lambda c, h=None: update(c, text, h),
+        "NaturalPerson-citizenId-checksum",
+        person,
+    )
+    assert bad not in json.dumps(report, ensure_ascii=False) and bad not in turtle  # masked
+
+
+def test_a_graph_store_post_with_a_bad_credit_code_is_refused(client, store, audit_log) -> None:
+    row = one(store, f"SELECT ?e ?c WHERE {{ GRAPH <{ENTITIES}> {{ ?e <{CITY}creditCode> ?c }} }}")
+    code = row["c"]
+    bad = code[:-1] + ("0" if code[-1] != "0" else "1")
+    body = f'<{row["e"]}> <{CITY}creditCode> "{bad}" .\n'.encode()
+    _refused(
+        client,
+        store,
+        audit_log,
+        lambda c, h=None: c.post(
+            f"/store?graph={ENTITIES}", data=body, headers={**NTRIPLES, **(h or {})}
+        ),
+        "LegalEntity-creditCode",  # now two codes: maxCount
+        row["e"],
+    )
+
+
+def test_a_dangling_reference_is_refused(client, store, audit_log) -> None:
+    row = one(
+        store,
+        f"SELECT ?f ?o WHERE {{ GRAPH <{FACILITIES}> {{ ?f <{CITY}operator> ?o }} }}",
+    )
+    missing = "https://w3id.org/sckm/id/entity/NO-SUCH-ENTITY"
+    text = (
+        f"DELETE DATA {{ GRAPH <{FACILITIES}> {{ <{row['f']}> <{CITY}operator> <{row['o']}> }} }} ;"
+        f"INSERT DATA {{ GRAPH <{FACILITIES}> {{ <{row['f']}> <{CITY}operator> <{missing}> }} }}"
+    )
+    _refused(
+        client,
+        store,
+        audit_log,
+        lambda c, h=None: update(c, text, h),
+        "Facility-operator",
+        row["f"],
+    )
+
+
+def test_with_validation_off_for_the_graph_the_write_commits(store, audit_log) -> None:
+    client = client_for(
+        store, audit_log, KGSERVICE_VALIDATE_WRITES=f"{FACILITIES}, http://example.org/other"
+    )
+    row = one(store, f"SELECT ?f WHERE {{ GRAPH <{FACILITIES}> {{ ?f <{CITY}operator> ?o }} }}")
+    missing = "https://w3id.org/sckm/id/entity/NO-SUCH-ENTITY"
+    text = f"INSERT DATA {{ GRAPH <{FACILITIES}> {{ <{row['f']}> <{CITY}operator> <{missing}> }} }}"
+    assert update(client, text).status_code == 204
+    assert audit_lines(audit_log)[-1]["validated"] is False
+
+
+def test_validation_none_switches_every_graph_off(store, audit_log) -> None:
+    client = client_for(store, audit_log, KGSERVICE_VALIDATE_WRITES="none")
+    text = (
+        f"INSERT DATA {{ GRAPH <{ENTITIES}> {{ <http://example.org/x> a <{CITY}LegalEntity> }} }}"
+    )
+    assert update(client, text).status_code == 204
+
+
+# --- personal data written through the service --------------------------------------------
+
+
+def _sees(client: FlaskClient, person: str, prop: str, headers=None) -> set:
+    return select_values(client, f"SELECT ?v WHERE {{ <{person}> <{CITY}{prop}> ?v }}", headers)
+
+
+def test_a_personal_property_written_by_update_is_masked_for_anonymous_readers(
+    client, store
+) -> None:
+    person = a_person(store)
+    phone = "13912345678"
+    text = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{CITY}phone> "{phone}" }} }}'
+    assert update(client, text).status_code == 204, update(client, text).text
+    assert phone not in _sees(client, person, "phone")
+    assert mask_phone(phone) in _sees(client, person, "phone")
+    assert phone in _sees(client, person, "phone", READER)
+    stored = {
+        (q.object.value, q.graph_name.value)
+        for q in store.oxigraph.quads_for_pattern(
+            ox.NamedNode(person), ox.NamedNode(CITY + "phone"), None
+        )
+    }
+    assert (phone, personal_graph(POPULATION)) in stored
+    assert (phone, POPULATION) not in stored
+    removal = f"DELETE WHERE {{ GRAPH <{POPULATION}> {{ <{person}> <{CITY}phone> ?v }} }}"
+    assert update(client, removal).status_code == 204
+    assert phone not in _sees(client, person, "phone", READER)  # the raw value went too
+
+
+def test_a_personal_property_written_by_put_is_masked_for_anonymous_readers(client, store) -> None:
+    person, source = a_person(store), str(graph_iri("registry"))
+    phone = "13712345678"
+    body = f'<{person}> <{CITY}phone> "{phone}" .\n'.encode()
+    response = client.put(f"/store?graph={source}", data=body, headers=NTRIPLES)
+    assert response.status_code == 201, response.text
+    assert _sees(client, person, "phone") >= {mask_phone(phone)}
+    assert phone not in _sees(client, person, "phone")
+    assert phone in _sees(client, person, "phone", READER)
+    public = client.get(f"/store?graph={source}", headers={"Accept": "application/n-triples"})
+    assert mask_phone(phone) in public.text and phone not in public.text
+    hidden = client.get(f"/store?graph={personal_graph(source)}")
+    assert hidden.status_code == 404
+    emptied = client.put(f"/store?graph={source}", data=b"", headers=NTRIPLES)
+    assert emptied.status_code == 204
+    assert phone not in _sees(client, person, "phone", READER)  # PUT replaced both graphs
+    assert mask_citizen_id("371302199001011234") == "3713**************"
+
+
+def test_a_personal_property_in_a_non_source_graph_is_refused(client, store) -> None:
+    before = quads(store)
+    body = f'<http://example.org/p> <{CITY}phone> "13912345678" .\n'.encode()
+    response = client.put("/store?graph=http://example.org/graph/x", data=body, headers=NTRIPLES)
+    assert response.status_code == 409
+    assert quads(store) == before
+
+
+# --- derived graphs, the audit log, the settings ------------------------------------------
+
+
+@pytest.mark.parametrize("graph", ["inferred", "quality"])
+def test_adding_to_a_derived_graph_is_refused(client, store, audit_log, graph) -> None:
+    before = quads(store)
+    body = b"<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n"
+    iri = str(graph_iri(graph))
+    assert client.post(f"/store?graph={iri}", data=body, headers=NTRIPLES).status_code == 409
+    insert = (
+        f"INSERT DATA {{ GRAPH <{iri}> {{ <http://example.org/a> <http://example.org/b> 1 }} }}"
+    )
+    assert update(client, insert).status_code == 409
+    assert quads(store) == before
+    assert [x["http_status"] for x in audit_lines(audit_log)] == [409, 409]
+
+
+def test_removing_a_derived_graph_is_allowed(client, store) -> None:
+    iri = str(graph_iri("quality"))
+    assert store.has_graph(ox.NamedNode(iri))
+    assert update(client, f"DROP GRAPH <{iri}>").status_code == 204
+    assert not store.has_graph(ox.NamedNode(iri))
+
+
+def test_drop_all_empties_the_store(client, store) -> None:
+    assert update(client, "DROP ALL").status_code == 204
+    assert quads(store) == set()
+
+
+def test_the_audit_log_is_json_lines_without_the_token(client, store, audit_log) -> None:
+    person = a_person(store)
+    update(client, f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{COMMENT}> "a" }} }}')
+    update(client, f"INSERT DATA {{ GRAPH <{ENTITIES}> {{ <{person}> a <{CITY}LegalEntity> }} }}")
+    text = audit_log.read_text(encoding="utf-8")
+    assert WRITE_TOKEN not in text
+    lines = audit_lines(audit_log)
+    assert [x["status"] for x in lines] == ["committed", "refused"]
+    for line in lines:
+        assert set(line) >= {"time", "who", "operation", "graphs", "added", "removed", "status"}
+
+
+def test_an_empty_update_commits_nothing_and_is_logged(client, store, audit_log) -> None:
+    before = quads(store)
+    assert (
+        update(
+            client, "DELETE DATA { <http://example.org/none> <http://example.org/p> 1 }"
+        ).status_code
+        == 204
+    )
+    assert quads(store) == before
+    assert audit_lines(audit_log)[-1]["added"] == 0
+
+
+def test_the_validate_writes_setting() -> None:
+    assert load_settings({}).validate_writes == ()
+    assert load_settings({"KGSERVICE_VALIDATE_WRITES": "none"}).validate_writes == ("*",)
+    value = "default, https://w3id.org/sckm/graph/x"
+    assert load_settings({"KGSERVICE_VALIDATE_WRITES": value}).validate_writes == (
+        "default",
+        "https://w3id.org/sckm/graph/x",
+    )
+    with pytest.raises(SettingsError, match="KGSERVICE_VALIDATE_WRITES"):
+        load_settings({"KGSERVICE_VALIDATE_WRITES": "population"})
+
+
+# --- a real `kgservice serve`: the audit log's default place, a refusal over HTTP -----------
+
+
+def test_serve_validates_writes_and_logs_beside_the_store(tmp_path: Path) -> None:
+    import requests
+
+    from tests.test_serve import Server
+
+    # A write copies and validates the store: give it more than Server's 2 s on a busy machine.
+    server = Server(
+        tmp_path / "store",
+        {"KGSERVICE_WRITE_TOKEN": WRITE_TOKEN, "KGSERVICE_QUERY_TIMEOUT": "60"},
+    )
+    try:
+        headers = {"Content-Type": "application/sparql-update", **WRITER}
+        entity = f"<http://example.org/x> a <{CITY}LegalEntity>"  # no code, no name: findings
+        bad = f"INSERT DATA {{ GRAPH <{ENTITIES}> {{ {entity} }} }}"
+        refused = requests.post(server.url + "/sparql", data=bad, headers=headers, timeout=60)
+        assert refused.status_code == 422
+        assert refused.headers["Content-Type"].startswith("application/json")
+        assert refused.json()["findings"]
+        good = f'INSERT DATA {{ GRAPH <{ENTITIES}> {{ <http://example.org/x> <{COMMENT}> "x" }} }}'
+        committed = requests.post(server.url + "/sparql", data=good, headers=headers, timeout=60)
+        assert committed.status_code == 204
+    finally:
+        server.stop()
+    lines = audit_lines(tmp_path / "audit.jsonl")  # KGSERVICE_AUDIT_LOG empty: beside the store
+    assert [(x["status"], x["added"]) for x in lines] == [("refused", 1), ("committed", 1)]
+
+
+def test_graphs_with_blank_nodes_are_rewritten_whole(client, store) -> None:
+    graph = "http://example.org/graph/blank"
+    ex = "http://example.org/"
+    body = f'_:a <{ex}p> _:b .\n_:b <{ex}q> "x" .\n'.encode()
+    assert client.put(f"/store?graph={graph}", data=body, headers=NTRIPLES).status_code == 201
+    removal = f"DELETE WHERE {{ GRAPH <{graph}> {{ ?b <{ex}q> ?x }} }}"
+    assert update(client, removal).status_code == 204
+    (left,) = store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    assert left.predicate.value == ex + "p" and isinstance(left.object, ox.BlankNode)
+    again = f'_:c <{ex}r> "1" .\n'.encode()
+    assert client.put(f"/store?graph={graph}", data=again, headers=NTRIPLES).status_code == 204
+    (only,) = store.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    assert only.predicate.value == ex + "r"
+
+
+def test_the_audit_log_goes_beside_the_store_unless_set() -> None:
+    assert audit_path("", Path("var/store")) == Path("var/audit.jsonl")
+    assert audit_path("/srv/log/writes.jsonl", Path("var/store")) == Path("/srv/log/writes.jsonl")
+    assert audit_path("off", Path("var/store")) is None
