@@ -424,6 +424,13 @@ def _log(
         findings=findings,
         reason=refused.message if refused is not None else None,
     )
+    if refused is not None:
+        refused.audited = True  # type: ignore[attr-defined]  # the web layer logs it no more
+    audit(policy, entry)
+
+
+def audit(policy: Policy, entry: Entry) -> None:
+    """Append ``entry`` to the audit log; a failure is logged, it does not undo the write."""
     try:
         policy.audit(entry)
     except OSError as error:  # the write stands; the missing line must not go unnoticed

@@ -440,3 +440,36 @@ def test_the_audit_log_goes_beside_the_store_unless_set() -> None:
     assert audit_path("", Path("var/store")) == Path("var/audit.jsonl")
     assert audit_path("/srv/log/writes.jsonl", Path("var/store")) == Path("/srv/log/writes.jsonl")
     assert audit_path("off", Path("var/store")) is None
+
+
+def test_writes_refused_before_the_pipeline_are_logged_once(client, store, audit_log) -> None:
+    """No token, a wrong token, an upload that does not parse, a missing graph to delete: each
+    is one "refused" line with the role the request had; a write the pipeline refused is not
+    logged twice."""
+    no_token = {"Content-Type": "application/sparql-update"}
+    assert client.post("/sparql", data=b"CLEAR ALL", headers=no_token).status_code == 401
+    wrong = {**no_token, "Authorization": "Bearer not-the-token"}
+    assert client.post("/sparql", data=b"CLEAR ALL", headers=wrong).status_code == 401
+    broken = {**WRITER, "Content-Type": "text/turtle"}
+    put = client.put(f"/store?graph={ENTITIES}", data=b"<http://ex", headers=broken)
+    assert put.status_code == 400
+    missing = client.delete("/store?graph=http://example.org/none", headers=WRITER)
+    assert missing.status_code == 404
+    graph = "http://example.org/graph/elsewhere"
+    personal = f'INSERT DATA {{ GRAPH <{graph}> {{ <urn:p> <{CITY}citizenId> "x" }} }}'
+    assert update(client, personal).status_code == 409  # refused by the pipeline itself
+    lines = audit_lines(audit_log)
+    assert [(x["status"], x["http_status"], x["who"]["role"]) for x in lines] == [
+        ("refused", 401, "anonymous"),
+        ("refused", 401, "unknown token"),
+        ("refused", 400, "writer"),
+        ("refused", 404, "writer"),
+        ("refused", 409, "writer"),
+    ]
+    assert [x["operation"] for x in lines[:4]] == [
+        "POST /sparql",
+        "POST /sparql",
+        "PUT /store",
+        "DELETE /store",
+    ]
+    assert "not-the-token" not in audit_log.read_text(encoding="utf-8")

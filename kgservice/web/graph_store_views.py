@@ -31,7 +31,7 @@ from kgservice.store.base import GraphTarget
 from kgservice.web.auth import require_writer
 from kgservice.web.sparql_views import hidden_graphs
 from kgservice.web.state import ServiceState, current_state
-from kgservice.web.writing import commit_write
+from kgservice.web.writing import audited_refusals, commit_write
 from kgservice.writes import delete_delta, post_delta, put_delta
 
 bp = Blueprint("graph_store", __name__)
@@ -77,16 +77,20 @@ def graph_store() -> Response:
         if graph is None:
             raise InputError("name the graph: ?graph=<IRI> or ?default")
         return _get(state, graph, _format_param(args))
-    require_writer(state.settings.write_token)
-    if request.method == "DELETE":
-        if graph is None:
-            raise InputError("name the graph to delete: ?graph=<IRI> or ?default")
-        if not _has_data(state, graph):
-            raise GraphNotFound(f"{_describe(graph)} does not exist")
-        target = graph
-        commit_write(state, "the delete", lambda: delete_delta(state.store, target))
-        return Response(status=204)
-    return _write(state, graph)
+    with audited_refusals(state):
+        require_writer(state.settings.write_token)
+        if request.method == "DELETE":
+            return _delete(state, graph)
+        return _write(state, graph)
+
+
+def _delete(state: ServiceState, graph: GraphTarget | None) -> Response:
+    if graph is None:
+        raise InputError("name the graph to delete: ?graph=<IRI> or ?default")
+    if not _has_data(state, graph):
+        raise GraphNotFound(f"{_describe(graph)} does not exist")
+    commit_write(state, "the delete", lambda: delete_delta(state.store, graph))
+    return Response(status=204)
 
 
 def _has_data(state: ServiceState, graph: GraphTarget) -> bool:

@@ -30,7 +30,7 @@ from kgservice.sparql.update_reach import unmaskable_write
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.auth import require_writer, sees_personal_data
 from kgservice.web.state import ServiceState, current_state
-from kgservice.web.writing import commit_blind, commit_write
+from kgservice.web.writing import audited_refusals, commit_blind, commit_write
 from kgservice.writes import update_delta
 
 bp = Blueprint("sparql", __name__)
@@ -105,16 +105,17 @@ def _update(state: ServiceState, operation: UpdateRequest) -> Response:
     """An update through the write pipeline (:mod:`kgservice.writes`): on the embedded store it
     runs on a scratch copy first, so its effect is split, validated and applied as one
     transaction; a remote store runs it as is (the service cannot know its effect)."""
-    require_writer(state.settings.write_token)
-    base = _public_url("sparql.endpoint")
-    store, limits = state.store, state.limits
-    if isinstance(store, EmbeddedStore):
-        compute = partial(
-            update_delta, store, lambda copy: run_update(copy, operation, limits, base)
-        )
-        commit_write(state, "the update", compute)
-    else:
-        commit_blind(state, "the update", lambda: _run_on_remote(state, operation, base))
+    with audited_refusals(state):
+        require_writer(state.settings.write_token)
+        base = _public_url("sparql.endpoint")
+        store, limits = state.store, state.limits
+        if isinstance(store, EmbeddedStore):
+            compute = partial(
+                update_delta, store, lambda copy: run_update(copy, operation, limits, base)
+            )
+            commit_write(state, "the update", compute)
+        else:
+            commit_blind(state, "the update", lambda: _run_on_remote(state, operation, base))
     return Response(status=204)
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from flask import request
+from werkzeug.exceptions import HTTPException
 
+from kgservice.audit import Entry
+from kgservice.errors import KGServiceError
 from kgservice.privacy import personal_properties
 from kgservice.web.auth import bearer_token
 from kgservice.web.state import ServiceState
-from kgservice.writes import Delta, Policy, Write, commit, commit_unknown, policy_for
+from kgservice.writes import Delta, Policy, Write, audit, commit, commit_unknown, policy_for
 
 
 def _write(compute: Callable[[], Delta] | None = None) -> Write:
@@ -44,3 +49,43 @@ def commit_blind(state: ServiceState, what: str, run: Callable[[], None]) -> Non
     write, policy = _write(), _policy(state)
     state.runner.call(lambda: commit_unknown(state.store, write, policy, run), what)
     state.written()
+
+
+@contextmanager
+def audited_refusals(state: ServiceState) -> Iterator[None]:
+    """Around a write request: a refusal the pipeline did not log itself (no or a wrong token,
+    an upload over the size limit or that does not parse, a graph to delete that is missing)
+    is recorded in the audit log too, with the role the request had."""
+    try:
+        yield
+    except (KGServiceError, HTTPException) as refused:
+        if not getattr(refused, "audited", False):
+            _audit_refusal(state, refused)
+        raise
+
+
+def _audit_refusal(state: ServiceState, refused: KGServiceError | HTTPException) -> None:
+    token = bearer_token(request.headers.get("Authorization"))
+    if token is None:
+        role = "anonymous"
+    elif state.settings.write_token and hmac.compare_digest(
+        token.encode(), state.settings.write_token.encode()
+    ):
+        role = "writer"
+    else:
+        role = "unknown token"
+    if isinstance(refused, KGServiceError):
+        status, reason = refused.http_status, refused.message
+    else:
+        status, reason = refused.code, refused.description or refused.name
+    entry = Entry(
+        role=role,
+        token=token or "",
+        operation=f"{request.method} {request.path}",
+        status="refused",
+        http_status=status,
+        validated=False,
+        graphs=None,
+        reason=reason,
+    )
+    audit(_policy(state), entry)
