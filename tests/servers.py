@@ -1,4 +1,5 @@
-"""Real servers for tests: ``oxigraph serve`` (PyPI package ``oxigraph``) on 127.0.0.1.
+"""Real servers for tests on 127.0.0.1: ``oxigraph serve`` (PyPI package ``oxigraph``) and
+``kgservice serve`` (:class:`KGServiceServer`).
 
 :func:`oxigraph_server` starts the ``oxigraph`` binary installed next to the running Python
 (``.venv/bin/oxigraph``) on a free port, waits until it answers HTTP, yields its URLs and stops
@@ -16,12 +17,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
+import requests
 
 STARTUP_SECONDS = 30.0
 STOP_SECONDS = 5.0
@@ -169,3 +174,77 @@ def oxigraph_server(
             yield server
         finally:
             _stop(server.process)
+
+
+# --- kgservice serve ---------------------------------------------------------------------
+
+KGSERVICE = str(Path(sys.executable).parent / "kgservice")
+SERVE_TIMEOUT = 2.0  # the query time limit of a test service
+# A 3-way join of everything: minutes of engine time inside one COUNT.
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
+
+
+class KGServiceServer:
+    """``kgservice serve`` in a child process on a free port of 127.0.0.1, its output kept."""
+
+    def __init__(self, store: Path | None, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KGSERVICE_")}
+        env |= {
+            "KGSERVICE_DEMO_PEOPLE": "40",
+            "KGSERVICE_QUERY_TIMEOUT": str(SERVE_TIMEOUT),
+            "KGSERVICE_WRITE_TOKEN": "t",
+            **(extra_env or {}),
+        }
+        where = ["--store", str(store)] if store is not None else []
+        self.process = subprocess.Popen(
+            [KGSERVICE, "serve", *where, "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output: list[str] = []
+        self._wait_for_url()
+
+    def _wait_for_url(self) -> None:
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line and self.process.poll() is not None:
+                break
+            self.output.append(line)
+            if line.startswith("kgservice: serving"):
+                # Keep reading: a full pipe would block the server's logging, and the server.
+                threading.Thread(target=self._drain, daemon=True).start()
+                return
+        self.stop()
+        pytest.fail("kgservice serve did not start:\n" + "".join(self.output))
+
+    def _drain(self) -> None:
+        assert self.process.stdout is not None
+        with contextlib.suppress(ValueError, OSError):  # closed by stop()
+            for line in self.process.stdout:
+                self.output.append(line)
+
+    def health(self) -> dict:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return requests.get(self.url + "/healthz", timeout=5).json()
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,82 +10,9 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.servers import oxigraph_server
-
-KGSERVICE = str(Path(sys.executable).parent / "kgservice")
-TIMEOUT = 2.0
-# A 3-way join of everything: minutes of engine time inside one COUNT.
-EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?q ?y . ?c ?r ?z }"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    def __init__(self, store: Path | None, extra_env: dict[str, str] | None = None) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("KGSERVICE_")}
-        env |= {
-            "KGSERVICE_DEMO_PEOPLE": "40",
-            "KGSERVICE_QUERY_TIMEOUT": str(TIMEOUT),
-            "KGSERVICE_WRITE_TOKEN": "t",
-            **(extra_env or {}),
-        }
-        where = ["--store", str(store)] if store is not None else []
-        self.process = subprocess.Popen(
-            [KGSERVICE, "serve", *where, "--port", str(self.port)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.output: list[str] = []
-        self._wait_for_url()
-
-    def _wait_for_url(self) -> None:
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            line = self.process.stdout.readline()
-            if not line and self.process.poll() is not None:
-                break
-            self.output.append(line)
-            if line.startswith("kgservice: serving"):
-                # Keep reading: a full pipe would block the server's logging, and the server.
-                threading.Thread(target=self._drain, daemon=True).start()
-                return
-        self.stop()
-        pytest.fail("kgservice serve did not start:\n" + "".join(self.output))
-
-    def _drain(self) -> None:
-        assert self.process.stdout is not None
-        with contextlib.suppress(ValueError, OSError):  # closed by stop()
-            for line in self.process.stdout:
-                self.output.append(line)
-
-    def health(self) -> dict:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                return requests.get(self.url + "/healthz", timeout=5).json()
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+from tests.servers import EXPLOSIVE, oxigraph_server
+from tests.servers import SERVE_TIMEOUT as TIMEOUT
+from tests.servers import KGServiceServer as Server
 
 
 @pytest.fixture(scope="module")

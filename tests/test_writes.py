@@ -397,7 +397,7 @@ def test_the_validate_writes_setting() -> None:
 def test_serve_validates_writes_and_logs_beside_the_store(tmp_path: Path) -> None:
     import requests
 
-    from tests.test_serve import Server
+    from tests.servers import KGServiceServer as Server
 
     # A write copies and validates the store: give it more than Server's 2 s on a busy machine.
     server = Server(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from tests.test_serve import Server
+from tests.servers import KGServiceServer as Server
 
 WRITE_TOKEN = "hostile-writer"
 WRITER = {"Authorization": f"Bearer {WRITE_TOKEN}"}

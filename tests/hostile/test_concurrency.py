@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from tests.hostile.conftest import LIMITS, TIMEOUT, WRITER
-from tests.test_serve import EXPLOSIVE, Server
+from tests.servers import EXPLOSIVE
+from tests.servers import KGServiceServer as Server
 
 READERS = 16
 SECONDS = 30.0

@@ -23,7 +23,8 @@ import pytest
 import requests
 
 from tests.hostile.conftest import WRITE_TOKEN, WRITER, store_state
-from tests.test_serve import KGSERVICE, Server
+from tests.servers import KGSERVICE
+from tests.servers import KGServiceServer as Server
 
 TRIALS = 10
 LOADED = "https://w3id.org/sckm/graph/crash-load"

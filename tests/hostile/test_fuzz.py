@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile.conftest import WRITER, store_state
-from tests.test_serve import Server
+from tests.servers import KGServiceServer as Server
 
 FUZZ = settings(
     max_examples=120,

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from tests.hostile.conftest import TIMEOUT, WRITER, store_state
-from tests.test_serve import Server
+from tests.servers import KGServiceServer as Server
 
 DIRECT_QUERY = {"Content-Type": "application/sparql-query"}
 DIRECT_UPDATE = {"Content-Type": "application/sparql-update", **WRITER}
