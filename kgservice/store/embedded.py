@@ -267,6 +267,8 @@ class EmbeddedStore:
 def open_embedded(path: Path | None = None, *, union_default_graph: bool = True) -> EmbeddedStore:
     """Open (or create) the store at ``path``; ``None`` gives an in-memory store."""
     try:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)  # Oxigraph makes the last level only
         store = ox.Store(str(path)) if path is not None else ox.Store()
     except OSError as exc:
         raise InputError(f"{path}: cannot open the store: {exc}") from exc

@@ -64,3 +64,15 @@ def test_select_and_ask() -> None:
         list(store.select("ASK { ?s ?p ?o }"))
     with pytest.raises(InputError):
         store.ask("SELECT * WHERE { ?s ?p ?o }")
+
+
+def test_a_store_in_a_folder_that_does_not_exist_yet_is_created(tmp_path: Path) -> None:
+    """``var/store`` in a fresh clone: the default path's parent is missing too."""
+    path = tmp_path / "var" / "store"
+    store = open_embedded(path)
+    store.put_graph(
+        ox.NamedNode("urn:g"),
+        [ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.Literal("c"))],
+    )
+    store.close()
+    assert open_embedded(path).quad_count() == 1
