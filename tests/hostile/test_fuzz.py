@@ -122,7 +122,7 @@ def test_any_graph_parameter(server: Server, graph: str, accept: str) -> None:
 @given(
     question=st.sampled_from(QUESTIONS),
     params=st.dictionaries(
-        st.sampled_from(["division", "area", "point", "radius", "type", "limit", "x"]),
+        st.sampled_from(["parent", "division", "area", "point", "radius", "type", "limit", "x"]),
         param_text,
         max_size=4,
     ),

@@ -33,6 +33,7 @@ class Hostile:
     params: dict[str, str] | None = None
     data: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    says: str | None = None  # what the answer must name, where the status alone is ambiguous
 
 
 def _case(name: str, method: str, path: str, *expected: int, **request: Any) -> Any:
@@ -198,10 +199,17 @@ BAD_BYTES = [
     _case(
         "invalid-utf8-question-parameter",
         "GET",
-        "/questions/division-summary?division=%FF%FE",
+        "/questions/division-summary?parent=%FF%FE",
         400,
+        says="parameter parent",
     ),
-    _case("nul-in-question-parameter", "GET", "/questions/division-summary?division=37%001", 400),
+    _case(
+        "nul-in-question-parameter",
+        "GET",
+        "/questions/division-summary?parent=37%001",
+        400,
+        says="parameter parent",
+    ),
 ]
 
 WRONG_METHODS_AND_TYPES = [
@@ -289,7 +297,13 @@ WRONG_METHODS_AND_TYPES = [
     _case("store-graph-and-graph", "GET", f"/store?graph={GRAPH}&graph={GRAPH}/2", 400),
     _case("unknown-question", "GET", "/questions/no-such-question", 404),
     _case("unknown-question-parameter", "GET", "/questions/division-summary?colour=red", 400),
-    _case("bad-division-parameter", "GET", "/questions/division-summary?division=12345", 400),
+    _case(
+        "bad-division-parameter",
+        "GET",
+        "/questions/division-summary?parent=12345",
+        400,
+        says="parameter parent",
+    ),
     _case("path-traversal", "GET", "/static/../../../../etc/passwd", 404),
     _case("encoded-path-traversal", "GET", "/static/..%2f..%2f..%2fetc%2fpasswd", 404),
     _case("unknown-path", "GET", "/admin", 404),
@@ -558,5 +572,7 @@ def test_hostile_request_is_refused_and_changes_nothing(
     if response.status_code == 503:
         assert elapsed < TIMEOUT + 1.0
     assert response.text.strip(), "an error names its cause"
+    if hostile.says:
+        assert hostile.says in response.text, response.text
     assert server.health()["status"] == "ok"
     assert store_state(server) == state_before
