@@ -317,8 +317,7 @@ def unmasked_quads(store: ox.Store, properties: Iterable[str] | None = None) -> 
     triples.
     """
     personal_iris = frozenset(personal_properties() if properties is None else properties)
-    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    masked_in = {g for g in graphs if not is_personal_graph(g) and _personal_of(g) in graphs}
+    masked_in = masked_graphs(store)
     for quad in store.quads_for_pattern(None, None, None, None):
         graph = quad.graph_name
         if (
@@ -335,3 +334,26 @@ def _personal_of(graph: str) -> str | None:
         return personal_graph(graph)
     except ValueError:
         return None
+
+
+def public_graph_of(graph: str) -> str | None:
+    """The source graph ``graph`` keeps personal data for: itself if it is a source graph
+    ``graph:<id>``, ``graph:<id>`` if it is that graph's personal graph, else None.
+
+    >>> public_graph_of("https://w3id.org/sckm/graph/population/personal")
+    'https://w3id.org/sckm/graph/population'
+    >>> public_graph_of("https://w3id.org/sckm/graph/population")
+    'https://w3id.org/sckm/graph/population'
+    >>> public_graph_of("http://example.org/other") is None
+    True
+    """
+    if is_personal_graph(graph):
+        return graph.rsplit("/", 1)[0]
+    return graph if graph and _personal_of(graph) is not None else None
+
+
+def masked_graphs(store: ox.Store) -> set[str]:
+    """The source graphs of ``store`` whose personal triples are masked copies: those with a
+    personal graph beside them."""
+    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    return {g for g in graphs if not is_personal_graph(g) and _personal_of(g) in graphs}

@@ -25,8 +25,9 @@ from rdflib.namespace import PROV, RDF, SH, XSD
 
 from kgservice.iri import graph_iri
 from kgservice.namespaces import ID
-from kgservice.privacy import mask_value, personal_properties, unmasked_quads
-from kgservice.store.embedded import EmbeddedStore, open_embedded
+from kgservice.privacy import mask_value, personal_properties
+from kgservice.store.embedded import EmbeddedStore
+from kgservice.validation.dataset import FINDINGS, validation_copy
 from kgservice.validation.findings import Finding
 
 QUALITY_GRAPH = ox.NamedNode(str(graph_iri("quality")))
@@ -44,34 +45,24 @@ def validate_store(store: EmbeddedStore) -> list[Finding]:
     say (the engine follows the class hierarchy itself), and an inferred triple has no record
     to point at.
     """
-    from kgservice.reasoning import INFERRED_GRAPH
-    from kgservice.validation.compile import SubclassIndex, compile_shapes
-    from kgservice.validation.engine import locate, run_rules
-    from kgservice.validation.run import default_shapes_dir, load_shapes
+    from kgservice.reasoning import DERIVED_GRAPHS
+    from kgservice.validation.engine import locate
 
-    derived = (QUALITY_GRAPH, INFERRED_GRAPH)
-    copy = open_embedded(None)  # the data as its sources gave it: raw values, no masked copies
-    copy.oxigraph.extend(
-        quad for quad in unmasked_quads(store.oxigraph) if quad.graph_name not in derived
-    )
-    rules = compile_shapes(load_shapes(default_shapes_dir()), SubclassIndex.from_store(copy))
-    return locate(copy, run_rules(copy, rules))
+    copy = validation_copy(store.oxigraph, DERIVED_GRAPHS)
+    return locate(copy.store, FINDINGS.findings(copy))
 
 
-def raw_personal_values(store: EmbeddedStore, focus: Iterable[str]) -> dict[str, dict[str, str]]:
-    """For each focus node, its raw personal values (value → property IRI)."""
+def raw_personal_values(data: EmbeddedStore, focus: Iterable[str]) -> dict[str, dict[str, str]]:
+    """For each focus node, its raw personal values (value → property IRI), read from ``data``,
+    a validation copy (:func:`kgservice.validation.dataset.validation_copy`: raw values only)."""
     properties = personal_properties()
-    wanted = {iri for iri in focus if iri.startswith(("http://", "https://"))}
     found: dict[str, dict[str, str]] = defaultdict(dict)
-    for quad in unmasked_quads(store.oxigraph):
-        subject = quad.subject
-        if (
-            isinstance(subject, ox.NamedNode)
-            and subject.value in wanted
-            and quad.predicate.value in properties
-            and isinstance(quad.object, ox.Literal)
-        ):
-            found[subject.value][quad.object.value] = quad.predicate.value
+    for iri in focus:
+        if not iri.startswith(("http://", "https://")):
+            continue
+        for quad in data.oxigraph.quads_for_pattern(ox.NamedNode(iri), None, None, None):
+            if quad.predicate.value in properties and isinstance(quad.object, ox.Literal):
+                found[iri][quad.object.value] = quad.predicate.value
     return found
 
 
@@ -141,10 +132,27 @@ def report_triples(
     return triples
 
 
+def quality_update(
+    data: EmbeddedStore, findings: list[Finding], at: datetime.datetime | None = None
+) -> str:
+    """A SPARQL update that replaces ``graph:quality`` with the report of ``findings``, made
+    over ``data`` (a validation copy: where focus nodes come from, their raw values to mask)."""
+    from kgservice.validation.engine import locate
+
+    located = locate(data, findings)
+    raw = raw_personal_values(data, {finding.focus for finding in located})
+    triples = report_triples(located, raw, at or datetime.datetime.now(datetime.UTC))
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    graph = QUALITY_GRAPH.value
+    return f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+
+
 def refresh_quality(store: EmbeddedStore, now: datetime.datetime | None = None) -> int:
-    """Validate the store and replace ``graph:quality`` with the report; the finding count."""
-    findings = validate_store(store)
-    raw = raw_personal_values(store, {finding.focus for finding in findings})
-    at = now or datetime.datetime.now(datetime.UTC)
-    store.replace_graph(QUALITY_GRAPH, report_triples(findings, raw, at))
+    """Validate the store and replace ``graph:quality`` with the report (one transaction); the
+    finding count."""
+    from kgservice.reasoning import DERIVED_GRAPHS
+
+    copy = validation_copy(store.oxigraph, DERIVED_GRAPHS)
+    findings = FINDINGS.findings(copy)
+    store.update(quality_update(copy.store, findings, now))
     return len(findings)

@@ -4,8 +4,11 @@ One writer at a time (a process-wide lock). Each write:
 
 1. **Delta.** Its effect is computed as quads removed and added, without touching the store: a
    Graph Store PUT/POST/DELETE from the uploaded triples and the graph's current content; a
-   SPARQL update by running it on a scratch in-memory copy of the store and comparing the quads
-   before and after (embedded store only).
+   SPARQL update by running it on a scratch in-memory copy of the data and comparing the quads
+   before and after. On a remote store both are computed on an in-memory snapshot of it
+   (:mod:`kgservice.store.snapshot`), read under the write lock; only a Graph Store write with
+   validation switched off everywhere reads the remote store directly, and only an update with
+   validation switched off everywhere is sent as it is (:func:`commit_unknown`).
 2. **Derived graphs.** A write that would add to ``graph:inferred`` or ``graph:quality`` is
    refused (409): the service builds them from the data. Removing from them is allowed.
 3. **Personal data** (:mod:`kgservice.privacy`). A personal property written into a source graph
@@ -14,12 +17,11 @@ One writer at a time (a process-wide lock). Each write:
    raw value written into (or removed from) a personal graph gets (or loses) its masked copy.
    A personal property written into any other graph is refused (409): there is no personal
    graph to hide it in.
-4. **Validation** (``KGSERVICE_VALIDATE_WRITES``, embedded store). Unless every graph the delta
-   touches is switched off, the shapes run, with the fast engine, over the data as it is and as
-   it would be after the delta (raw values, derived graphs left out, as
-   :func:`kgservice.quality.validate_store` reads it); findings that are new make the write
-   non-conforming: 422 with the SHACL report of the new findings (JSON or Turtle), personal
-   values masked. Findings the store already had never block a write.
+4. **Validation** (``KGSERVICE_VALIDATE_WRITES``, :mod:`kgservice.write_validation`). Unless
+   every graph the delta touches is switched off, the shapes run over the data as it would be
+   after the delta; findings that are new make the write non-conforming (422 with the SHACL
+   report). A store that keeps a ``graph:quality`` gets the report of the data after the write
+   in the same transaction.
 5. **Apply.** The whole delta, public and personal graphs, is one SPARQL update (``DROP``/
    ``DELETE DATA``/``INSERT DATA``/``CREATE``), one transaction: readers, and a store killed
    mid-write, see the store before or after it.
@@ -30,23 +32,22 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from kgservice.audit import Entry, audit_path, record
 from kgservice.errors import KGServiceError, NonConformingWrite, WriteConflict
-from kgservice.privacy import is_personal_graph, mask_literal, personal_graph
+from kgservice.privacy import mask_literal, personal_graph, public_graph_of
+from kgservice.quality import QUALITY_GRAPH
 from kgservice.reasoning import DERIVED_GRAPHS
 from kgservice.settings import Settings
 from kgservice.store.base import GraphTarget, Store, StoreTimeout
 from kgservice.store.embedded import EmbeddedStore
-from kgservice.validation.findings import Finding
+from kgservice.store.snapshot import NQUADS, copy_quads, snapshot
+from kgservice.write_validation import CheckedWrite, check_delta
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
@@ -122,24 +123,32 @@ def delete_delta(store: Store, graph: GraphTarget) -> Delta:
 
 
 def update_delta(store: EmbeddedStore, run: Callable[[EmbeddedStore], None]) -> Delta:
-    """The effect of ``run`` (a SPARQL update) on a scratch in-memory copy of ``store``."""
-    before = set(store.oxigraph)
+    """The effect of ``run`` (a SPARQL update) on a scratch in-memory copy of ``store``.
+
+    The quads before and after are compared as N-Quads lines (one serialiser, one line per
+    quad, blank node labels kept by the copy): far cheaper than sets of quad objects.
+    """
     graphs_before = {g for g in store.oxigraph.named_graphs() if isinstance(g, ox.NamedNode)}
     scratch = ox.Store()
-    scratch.bulk_extend(before)
-    for graph in graphs_before:
-        scratch.add_graph(graph)
+    before = set(copy_quads(store.oxigraph, scratch).splitlines())
     run(EmbeddedStore(scratch, union_default_graph=store.union_default_graph))
-    after = set(scratch)
+    after = set(scratch.dump(format=NQUADS).splitlines())
     graphs_after = {g for g in scratch.named_graphs() if isinstance(g, ox.NamedNode)}
-    removed, added = before - after, after - before
-    holding = {q.graph_name for q in after}
+    removed, added = _parsed(before - after), _parsed(after - before)
     return Delta(
         removed,
         added,
-        created={g for g in graphs_after - graphs_before if g not in holding},
+        created={g for g in graphs_after - graphs_before if not _holds_quads(scratch, g)},
         dropped=graphs_before - graphs_after,
     )
+
+
+def _parsed(lines: set[bytes]) -> set[ox.Quad]:
+    return set(ox.parse(b"\n".join(lines), format=NQUADS)) if lines else set()
+
+
+def _holds_quads(store: ox.Store, graph: ox.NamedNode) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
 
 
 # ---------------------------------------------------------------- 2. derived graphs, refused
@@ -165,19 +174,12 @@ def refuse_derived(delta: Delta, derived: frozenset[str]) -> None:
 
 
 def _source_graph(iri: str) -> bool:
-    try:
-        personal_graph(iri)
-    except ValueError:
-        return False
-    return True
+    return public_graph_of(iri) == iri
 
 
 def _public_of(graph: object) -> str | None:
     """The public source graph a quad's graph belongs to for personal data, if any."""
-    iri = key(graph)
-    if is_personal_graph(iri):
-        return iri.rsplit("/", 1)[0]
-    return iri if iri and _source_graph(iri) else None
+    return public_graph_of(key(graph))
 
 
 Slot = tuple[str, ox.NamedNode | ox.BlankNode, ox.NamedNode]  # public graph, subject, predicate
@@ -295,24 +297,36 @@ def _data(quads: Iterable[ox.Quad]) -> str:
     return "\n".join(parts)
 
 
-def _has_blank(quad: ox.Quad) -> bool:
-    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+def _blanks(quad: ox.Quad) -> set[ox.BlankNode]:
+    return {t for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)}
+
+
+def _rewritten_graphs(delta: Delta, store: Store) -> set[GraphName]:
+    """The graphs :func:`delta_update` rewrites whole (its docstring)."""
+    graphs = {q.graph_name for q in delta.removed if _blanks(q)}
+    if isinstance(store, EmbeddedStore):  # a remote store's own blank nodes cannot be named
+        known = {b for q in delta.added for b in _blanks(q) if _known(store.oxigraph, b)}
+        graphs |= {q.graph_name for q in delta.added if _blanks(q) & known}
+    return graphs - delta.dropped
+
+
+def _known(store: ox.Store, node: ox.BlankNode) -> bool:
+    as_subject = store.quads_for_pattern(node, None, None, None)
+    as_object = store.quads_for_pattern(None, None, node, None)
+    return any(True for _ in as_subject) or any(True for _ in as_object)
 
 
 def delta_update(delta: Delta, store: Store) -> str:
-    """One SPARQL update (one transaction) that applies ``delta`` to ``store``.
+    """One SPARQL update (one transaction) that applies ``delta`` to the store it was computed
+    on (``store``: the store itself, or the pipeline's in-memory snapshot of a remote one).
 
     ``DELETE DATA`` cannot name a blank node, and ``INSERT DATA`` makes its blank nodes fresh,
-    so a graph whose change involves a blank node is rewritten whole (dropped and inserted in
-    the same update); a blank node shared with a graph that is not rewritten is split in two.
+    so a graph whose change removes a blank node's triple, or adds one to a blank node the store
+    already has, is rewritten whole (dropped and inserted in the same update); a blank node
+    shared with a graph that is not rewritten is split in two. Blank nodes new with the write
+    (an upload's) are inserted as they are.
     """
-    rewrite = {
-        q.graph_name
-        for q in delta.removed | delta.added
-        if _has_blank(q) and q.graph_name not in delta.dropped
-    }
-    if not isinstance(store, EmbeddedStore):  # uploads' blank nodes are fresh: only removals
-        rewrite = {q.graph_name for q in delta.removed if _has_blank(q)} - delta.dropped
+    rewrite = _rewritten_graphs(delta, store)
     untouched = set(delta.dropped) | rewrite
     inserted = {q for q in delta.added if q.graph_name not in rewrite}
     for graph in rewrite:
@@ -342,11 +356,15 @@ class Write:
 
     token: str
     operation: str  # e.g. "PUT /store", "POST /sparql"
-    compute: Callable[[], Delta] | None = None  # None: the effect cannot be known
+    #: the write's delta, computed on the store it is given: the store itself, or the
+    #: pipeline's in-memory snapshot of a remote store (``reads_store``)
+    compute: Callable[[Store], Delta] | None = None  # None: the effect cannot be known
     role: str = "writer"
     #: asked right before the store is changed: False when the request has given up (its time
     #: limit passed), and the write must not happen; once True, the request waits for it
     may_commit: Callable[[], bool] = lambda: True
+    #: the delta needs an in-process copy of the data (a SPARQL update runs on one)
+    reads_store: bool = False
 
 
 @dataclass(frozen=True)
@@ -379,27 +397,55 @@ def commit(store: Store, write: Write, policy: Policy) -> Delta:
         _LOCK.release()
 
 
+def working_copy(store: Store, write: Write, policy: Policy) -> Store:
+    """What the delta is computed on and validated against: the embedded store itself; for a
+    remote store, an in-memory snapshot of it when the write runs on a copy or may be
+    validated (the store itself only for Graph Store writes with validation switched off)."""
+    if isinstance(store, EmbeddedStore):
+        return store
+    if write.reads_store or "*" not in policy.skip_validation:
+        return snapshot(store)
+    return store
+
+
+def keeps_quality(store: EmbeddedStore, delta: Delta) -> bool:
+    """Whether ``store`` has a ``graph:quality`` that still holds a report after ``delta``."""
+    held = store.oxigraph.quads_for_pattern(None, None, None, QUALITY_GRAPH)
+    return QUALITY_GRAPH not in delta.dropped and any(q not in delta.removed for q in held)
+
+
 def _commit_locked(store: Store, write: Write, policy: Policy) -> Delta:
     delta: Delta | None = None
-    validated = False
+    checked: CheckedWrite | None = None
     try:
         if write.compute is None:
             raise ValueError("commit() needs a write whose delta can be computed")
-        delta = write.compute()
+        base = working_copy(store, write, policy)
+        delta = write.compute(base)
         refuse_derived(delta, policy.derived_graphs)
-        delta = split_personal_delta(delta, store, policy.personal_properties)
-        if isinstance(store, EmbeddedStore) and delta and validation_on(policy, delta.graphs()):
-            validated = True
-            check_delta(store, delta, policy.personal_properties)
+        delta = split_personal_delta(delta, base, policy.personal_properties)
+        if isinstance(base, EmbeddedStore) and delta and validation_on(policy, delta.graphs()):
+            checked = check_delta(
+                base,
+                delta,
+                policy.personal_properties,
+                policy.derived_graphs,
+                report=keeps_quality(base, delta),
+            )
         if delta:
             if not write.may_commit():
                 raise StoreTimeout("the write passed its time limit before it was applied")
-            store.update(delta_update(delta, store))
+            update = delta_update(delta, base)
+            if checked is not None and checked.quality_update:
+                update += f" ;\n{checked.quality_update}"
+            store.update(update)
+            if checked is not None:
+                checked.remember()
     except KGServiceError as refused:
         findings = refused.findings if isinstance(refused, NonConformingWrite) else 0
-        _log(policy, write, delta, "refused", refused.http_status, validated, findings, refused)
+        _log(policy, write, delta, "refused", refused.http_status, checked, findings, refused)
         raise
-    _log(policy, write, delta, "committed", None, validated, 0)
+    _log(policy, write, delta, "committed", None, checked, 0)
     return delta
 
 
@@ -409,7 +455,7 @@ def _log(
     delta: Delta | None,
     status: str,
     http_status: int | None,
-    validated: bool,
+    checked: CheckedWrite | None,
     findings: int,
     refused: KGServiceError | None = None,
 ) -> None:
@@ -419,7 +465,7 @@ def _log(
         operation=write.operation,
         status=status,
         http_status=http_status,
-        validated=validated,
+        validated=checked is not None or isinstance(refused, NonConformingWrite),
         graphs=None if delta is None else delta.counts(),
         findings=findings,
         reason=refused.message if refused is not None else None,
@@ -438,121 +484,19 @@ def audit(policy: Policy, entry: Entry) -> None:
 
 
 def commit_unknown(store: Store, write: Write, policy: Policy, run: Callable[[], None]) -> None:
-    """A write whose delta the service cannot know (an update on a remote store): run as is,
-    logged with unknown counts, not validated."""
+    """A write whose delta the service does not compute (an update on a remote store with
+    validation switched off everywhere): run as is, logged with unknown counts."""
     if not _LOCK.acquire(timeout=policy.lock_timeout):
         raise StoreTimeout("another write is still running; try again")
     try:
         try:
             run()
         except KGServiceError as refused:
-            _log(policy, write, None, "refused", refused.http_status, False, 0, refused)
+            _log(policy, write, None, "refused", refused.http_status, None, 0, refused)
             raise
-        _log(policy, write, None, "committed", None, False, 0)
+        _log(policy, write, None, "committed", None, None, 0)
     finally:
         _LOCK.release()
-
-
-# ---------------------------------------------------------------------------- 4. validation
-
-
-def check_delta(store: EmbeddedStore, delta: Delta, properties: frozenset[str]) -> None:
-    """Raise :class:`NonConformingWrite` if the store after ``delta`` has new findings."""
-    from kgservice.validation.engine import locate
-
-    started = time.perf_counter()
-    copy, hidden = _validation_copy(store, properties)
-    before = set(_findings(copy))
-    hidden |= {  # after the write, these public graphs hold masked copies too
-        public
-        for q in delta.added | delta.removed
-        if q.predicate.value in properties
-        and (public := _public_of(q.graph_name)) is not None
-        and key(q.graph_name) == public
-    }
-    removed = [q for q in delta.removed if _visible(q, hidden, properties)]
-    added = [q for q in delta.added if _visible(q, hidden, properties)]
-    for quad in removed:
-        copy.oxigraph.remove(quad)
-    copy.oxigraph.extend(added)
-    new = [f for f in _findings(copy) if f not in before]
-    if not new:
-        return
-    new = locate(copy, new)
-    raise _refusal(copy, new, sorted(delta.graphs()), time.perf_counter() - started)
-
-
-def _hidden_in(store: ox.Store) -> set[str]:
-    """Public graphs whose personal triples are masked copies (they have a personal graph)."""
-    graphs = {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
-    return {g for g in graphs if not is_personal_graph(g) and _personal_of(g) in graphs}
-
-
-def _personal_of(graph: str) -> str | None:
-    return personal_graph(graph) if _source_graph(graph) else None
-
-
-def _visible(quad: ox.Quad, hidden: set[str], properties: frozenset[str]) -> bool:
-    """Whether validation reads ``quad``: not a derived graph's, not a masked copy."""
-    graph = key(quad.graph_name)
-    masked_copy = quad.predicate.value in properties and graph in hidden
-    return graph not in DERIVED_GRAPHS and not masked_copy
-
-
-def _validation_copy(
-    store: EmbeddedStore, properties: frozenset[str]
-) -> tuple[EmbeddedStore, set[str]]:
-    from kgservice.store.embedded import open_embedded
-
-    hidden = _hidden_in(store.oxigraph)
-    copy = open_embedded(None)
-    copy.oxigraph.bulk_extend(q for q in store.oxigraph if _visible(q, hidden, properties))
-    return copy, hidden
-
-
-def _findings(copy: EmbeddedStore) -> list[Finding]:
-    from kgservice.validation.compile import SubclassIndex, compile_shapes
-    from kgservice.validation.engine import run_rules
-
-    rules = compile_shapes(_shapes(), SubclassIndex.from_store(copy))
-    return run_rules(copy, rules)
-
-
-@cache
-def _shapes() -> Graph:
-    """The repository's shapes, parsed once per process."""
-    from kgservice.validation.run import default_shapes_dir, load_shapes
-
-    return load_shapes(default_shapes_dir())
-
-
-def _refusal(
-    copy: EmbeddedStore, findings: list[Finding], graphs: list[str], seconds: float
-) -> NonConformingWrite:
-    from kgservice.quality import mask_finding, raw_personal_values
-    from kgservice.validation.findings import Severity
-    from kgservice.validation.report import json_report, turtle_report
-    from kgservice.validation.run import ValidationResult
-
-    raw = raw_personal_values(copy, {f.focus for f in findings})
-    masked = [mask_finding(f, raw) for f in findings]
-    result = ValidationResult(
-        findings=masked,
-        engine="fast",
-        inputs=[g or "default" for g in graphs],
-        seconds=seconds,
-        triples=copy.quad_count(),
-    )
-    shapes = sorted({f.shape.rsplit("/", 1)[-1] for f in masked})
-    return NonConformingWrite(
-        f"the write would add {len(masked)} validation finding(s) ({', '.join(shapes)}); "
-        "nothing was written",
-        {
-            "application/json": json_report(result, Severity.INFO),
-            "text/turtle": turtle_report(result, Severity.INFO),
-        },
-        len(masked),
-    )
 
 
 def policy_for(settings: Settings, properties: frozenset[str]) -> Policy:

@@ -7,7 +7,6 @@ store has findings before any write) and the real app over it.
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -17,14 +16,13 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from kgservice.audit import audit_path, fingerprint
-from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.iri import graph_iri
-from kgservice.loading import ensure_ontology, load_sources, refresh_derived
 from kgservice.privacy import mask_citizen_id, mask_phone, personal_graph
 from kgservice.quality import validate_store
 from kgservice.settings import SettingsError, load_settings
-from kgservice.store.embedded import EmbeddedStore, open_embedded
+from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.app import create_app
+from tests.cities import copy_of, loaded_city
 
 CITY = "https://w3id.org/sckm/city/"
 SHAPES = "https://w3id.org/sckm/shapes/"
@@ -42,22 +40,12 @@ FACILITIES = str(graph_iri("facilities"))
 
 @pytest.fixture(scope="module")
 def city() -> EmbeddedStore:
-    store = open_embedded(None)
-    ensure_ontology(store)
-    with tempfile.TemporaryDirectory(prefix="kgservice-writes-") as folder:
-        generate_city(GeneratorConfig(people=200, seed=11, bad_share=0.05), Path(folder))
-        load_sources(store, [folder])
-    refresh_derived(store, "materialize")
-    return store
+    return loaded_city(people=200, seed=11, bad_share=0.05)
 
 
 @pytest.fixture
 def store(city: EmbeddedStore) -> EmbeddedStore:
-    copy = open_embedded(None)
-    copy.oxigraph.bulk_extend(city.oxigraph)
-    for graph in city.oxigraph.named_graphs():
-        copy.oxigraph.add_graph(graph)
-    return copy
+    return copy_of(city)
 
 
 @pytest.fixture
@@ -473,3 +461,103 @@ def test_writes_refused_before_the_pipeline_are_logged_once(client, store, audit
         "DELETE /store",
     ]
     assert "not-the-token" not in audit_log.read_text(encoding="utf-8")
+
+
+# --- graph:quality follows writes; the findings before a write are remembered -----------------
+
+SH_RESULT = "http://www.w3.org/ns/shacl#result"
+SH_FOCUS = "http://www.w3.org/ns/shacl#focusNode"
+QUALITY = str(graph_iri("quality"))
+
+
+def quality_focus_nodes(store: EmbeddedStore) -> list[str]:
+    rows = store.select(
+        f"SELECT ?f WHERE {{ GRAPH <{QUALITY}> {{ ?r <{SH_FOCUS}> ?f }} }}",
+        union_default_graph=False,
+    )
+    return sorted(row["f"].value for row in rows)
+
+
+def unreferenced_focus(store: EmbeddedStore) -> str:
+    """The focus node of a finding that nothing refers to: removing it fixes its findings and
+    makes no new one."""
+    for finding in validate_store(store):
+        focus = finding.focus
+        derived = f"<{QUALITY}>, <{graph_iri('inferred')}>"
+        referenced = f"ASK {{ GRAPH ?g {{ ?x ?p <{focus}> }} FILTER(?g NOT IN ({derived})) }}"
+        if focus.startswith("https://") and not store.ask(referenced, union_default_graph=False):
+            return focus
+    raise AssertionError("every focus node is referenced")
+
+
+def test_graph_quality_follows_a_validated_write(client, store) -> None:
+    """A conforming write that removes a flagged record commits with a new graph:quality in
+    the same transaction: the findings of the store as the write left it."""
+    focus = unreferenced_focus(store)
+    assert focus in quality_focus_nodes(store)
+    removal = f"DELETE WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} }}"
+    assert update(client, removal).status_code == 204
+    after = quality_focus_nodes(store)
+    assert focus not in after
+    assert after == sorted(f.focus for f in validate_store(store))
+
+
+def test_a_write_that_removes_graph_quality_is_not_given_a_new_one(client, store) -> None:
+    update(client, f"DROP GRAPH <{QUALITY}>")
+    person = a_person(store)
+    note = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{COMMENT}> "x" }} }}'
+    assert update(client, note).status_code == 204
+    assert not store.has_graph(ox.NamedNode(QUALITY))  # only `kgservice load` makes one
+
+
+def test_the_findings_before_a_write_are_those_the_previous_write_left(client, store) -> None:
+    """The shapes run once per write: "before" is remembered from the write before, unless
+    the data changed another way since; a change the service did not make is seen."""
+    from kgservice.validation.dataset import FINDINGS
+
+    person = a_person(store)
+
+    def note(text: str) -> int:
+        body = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{COMMENT}> "{text}" }} }}'
+        return update(client, body).status_code
+
+    assert note("one") == 204
+    hits, misses = FINDINGS.hits, FINDINGS.misses
+    assert note("two") == 204
+    assert (FINDINGS.hits, FINDINGS.misses) == (hits + 1, misses)
+    # Outside the service: a facility gets an operator without a record (a dangling reference).
+    row = one(store, f"SELECT ?f WHERE {{ GRAPH <{FACILITIES}> {{ ?f <{CITY}operator> ?o }} }}")
+    missing = "https://w3id.org/sckm/id/entity/NO-SUCH-ENTITY"
+    store.update(
+        f"INSERT DATA {{ GRAPH <{FACILITIES}> {{ <{row['f']}> <{CITY}operator> <{missing}> }} }}"
+    )
+    assert note("three") == 204  # the dangling reference was there before: it does not block
+    assert (FINDINGS.hits, FINDINGS.misses) == (hits + 1, misses + 1)
+    assert quality_focus_nodes(store) == sorted(f.focus for f in validate_store(store))
+
+
+def test_an_upload_s_new_blank_nodes_go_in_without_rewriting_the_graph(store) -> None:
+    from kgservice.writes import delta_update, post_delta, update_delta
+
+    graph = ox.NamedNode(POPULATION)
+    blank = ox.BlankNode()
+    upload = [ox.Triple(blank, ox.NamedNode(COMMENT), ox.Literal("new"))]
+    text = delta_update(post_delta(store, graph, upload), store)
+    assert text.startswith("INSERT DATA") and "DROP" not in text
+    store.update(text)
+    # An update that adds to a blank node the store has: the graph is rewritten whole.
+    add = (
+        f'INSERT {{ GRAPH <{POPULATION}> {{ ?b <{COMMENT}> "more" }} }} '
+        f'WHERE {{ GRAPH <{POPULATION}> {{ ?b <{COMMENT}> "new" }} }}'
+    )
+    delta = update_delta(store, lambda copy: copy.update(add))
+    text = delta_update(delta, store)
+    assert f"DROP SILENT GRAPH <{POPULATION}>" in text
+    store.update(text)
+    (node,) = {
+        q.subject
+        for q in store.oxigraph.quads_for_pattern(None, None, None, graph)
+        if q.predicate.value == COMMENT
+    }
+    values = {q.object.value for q in store.oxigraph.quads_for_pattern(node, None, None, graph)}
+    assert values == {"new", "more"}

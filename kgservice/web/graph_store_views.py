@@ -89,7 +89,7 @@ def _delete(state: ServiceState, graph: GraphTarget | None) -> Response:
         raise InputError("name the graph to delete: ?graph=<IRI> or ?default")
     if not _has_data(state, graph):
         raise GraphNotFound(f"{_describe(graph)} does not exist")
-    commit_write(state, "the delete", lambda: delete_delta(state.store, graph))
+    commit_write(state, "the delete", lambda base: delete_delta(base, graph))
     return Response(status=204)
 
 
@@ -150,12 +150,12 @@ def _write(state: ServiceState, graph: GraphTarget | None) -> Response:
         graph = ox.NamedNode(created_iri)
     base = created_iri or (graph.value if isinstance(graph, ox.NamedNode) else request.base_url)
     triples = parse_upload(request.get_data(cache=False), request.content_type, base)
-    store, target = state.store, graph
+    target = graph
     existed = _has_data(state, graph)
     if request.method == "PUT":
-        commit_write(state, "the upload", lambda: put_delta(store, target, triples))
+        commit_write(state, "the upload", lambda base: put_delta(base, target, triples))
     else:
-        commit_write(state, "the upload", lambda: post_delta(store, target, triples))
+        commit_write(state, "the upload", lambda base: post_delta(base, target, triples))
     if created_iri:
         return Response(status=201, headers={"Location": created_iri})
     return Response(status=204 if existed else 201)

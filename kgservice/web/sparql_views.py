@@ -27,11 +27,12 @@ from kgservice.protocol.params import (
 from kgservice.sparql.execute import Answer, answer_query, prepare_query, run_update
 from kgservice.sparql.guard import check_shape
 from kgservice.sparql.update_reach import unmaskable_write
+from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.auth import require_writer, sees_personal_data
 from kgservice.web.state import ServiceState, current_state
 from kgservice.web.writing import audited_refusals, commit_blind, commit_write
-from kgservice.writes import update_delta
+from kgservice.writes import Delta, update_delta
 
 bp = Blueprint("sparql", __name__)
 
@@ -102,21 +103,31 @@ def _answer_response(answer: Answer, body) -> Response:
 
 
 def _update(state: ServiceState, operation: UpdateRequest) -> Response:
-    """An update through the write pipeline (:mod:`kgservice.writes`): on the embedded store it
-    runs on a scratch copy first, so its effect is split, validated and applied as one
-    transaction; a remote store runs it as is (the service cannot know its effect)."""
+    """An update through the write pipeline (:mod:`kgservice.writes`): it runs on a scratch
+    copy of the data first (of the embedded store, or of a snapshot of a remote one), so its
+    effect is split, validated and applied as one transaction. A remote store with validation
+    switched off everywhere (``KGSERVICE_VALIDATE_WRITES=none``) runs it as it is instead: the
+    service then reads nothing of the store, and refuses what it could not mask."""
     with audited_refusals(state):
         require_writer(state.settings.write_token)
         base = _public_url("sparql.endpoint")
         store, limits = state.store, state.limits
-        if isinstance(store, EmbeddedStore):
-            compute = partial(
-                update_delta, store, lambda copy: run_update(copy, operation, limits, base)
-            )
-            commit_write(state, "the update", compute)
+        if isinstance(store, EmbeddedStore) or "*" not in state.settings.validate_writes:
+
+            def compute(data: Store) -> Delta:
+                run = partial(run_update, request=operation, limits=limits, base_iri=base)
+                return update_delta(_embedded(data), run)
+
+            commit_write(state, "the update", compute, reads_store=True)
         else:
             commit_blind(state, "the update", lambda: _run_on_remote(state, operation, base))
     return Response(status=204)
+
+
+def _embedded(data: Store) -> EmbeddedStore:
+    if not isinstance(data, EmbeddedStore):  # the pipeline gives a snapshot (reads_store)
+        raise TypeError("an update's effect is computed on an embedded store or a snapshot")
+    return data
 
 
 def _run_on_remote(state: ServiceState, operation: UpdateRequest, base: str) -> None:

@@ -13,16 +13,18 @@ from werkzeug.exceptions import HTTPException
 from kgservice.audit import Entry
 from kgservice.errors import KGServiceError
 from kgservice.privacy import personal_properties
+from kgservice.store.base import Store
 from kgservice.web.auth import bearer_token
 from kgservice.web.state import ServiceState
 from kgservice.writes import Delta, Policy, Write, audit, commit, commit_unknown, policy_for
 
 
-def _write(compute: Callable[[], Delta] | None = None) -> Write:
+def _write(compute: Callable[[Store], Delta] | None = None, *, reads_store: bool = False) -> Write:
     return Write(
         token=bearer_token(request.headers.get("Authorization")) or "",
         operation=f"{request.method} {request.path}",
         compute=compute,
+        reads_store=reads_store,
     )
 
 
@@ -30,10 +32,14 @@ def _policy(state: ServiceState) -> Policy:
     return policy_for(state.settings, state.personal_properties or personal_properties())
 
 
-def commit_write(state: ServiceState, what: str, compute: Callable[[], Delta]) -> Delta:
+def commit_write(
+    state: ServiceState, what: str, compute: Callable[[Store], Delta], *, reads_store: bool = False
+) -> Delta:
     """Run a write through the pipeline, then mark the store written (``graph:inferred`` is
-    rebuilt) if it changed anything."""
-    write, policy = _write(compute), _policy(state)
+    rebuilt) if it changed anything. ``compute`` gets the store to compute the delta on (the
+    store, or a snapshot of a remote one); ``reads_store``: it needs the data in this process
+    (a SPARQL update)."""
+    write, policy = _write(compute, reads_store=reads_store), _policy(state)
     delta = state.runner.call_gated(
         lambda may_commit: commit(state.store, replace(write, may_commit=may_commit), policy),
         what,
@@ -44,8 +50,9 @@ def commit_write(state: ServiceState, what: str, compute: Callable[[], Delta]) -
 
 
 def commit_blind(state: ServiceState, what: str, run: Callable[[], None]) -> None:
-    """A write whose effect the service cannot compute (an update on a remote store): run as
-    is, not validated nor split, and logged without counts."""
+    """A write whose effect the service does not compute (an update on a remote store with
+    validation switched off everywhere): run as is, not validated nor split, and logged
+    without counts."""
     write, policy = _write(), _policy(state)
     state.runner.call(lambda: commit_unknown(state.store, write, policy, run), what)
     state.written()

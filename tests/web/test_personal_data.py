@@ -21,13 +21,13 @@ CITIZEN_ID = "https://w3id.org/sckm/city/citizenId"
 READER = {"Authorization": "Bearer reader-token"}
 
 
-@pytest.fixture
-def client(store_factory):
+def client_over(store_factory, **env: str):
     settings = load_settings(
         {
             "KGSERVICE_PERSONAL_DATA_TOKEN": "reader-token",
             "KGSERVICE_WRITE_TOKEN": "writer",
             "KGSERVICE_AUDIT_LOG": "off",
+            **env,
         }
     )
     store = store_factory(settings)
@@ -35,6 +35,11 @@ def client(store_factory):
         triple = ox.Triple(ox.NamedNode(PERSON), ox.NamedNode(CITIZEN_ID), ox.Literal(value))
         store.put_graph(ox.NamedNode(graph), [triple])
     return create_app(settings, store).test_client()
+
+
+@pytest.fixture
+def client(store_factory):
+    return client_over(store_factory)
 
 
 PROBES = [
@@ -241,28 +246,58 @@ def test_a_graph_store_write_of_a_personal_property_is_split_on_both_backends(cl
     ]
 
 
-def test_an_update_writing_a_personal_property_never_exposes_the_raw_value(client) -> None:
-    """The embedded store splits the update's effect; a remote store, whose effect the service
-    cannot compute, refuses it (409) and changes nothing. Either way anonymous readers never
-    see the raw value."""
+UPDATE_HEADERS = {"Authorization": "Bearer writer", "Content-Type": "application/sparql-update"}
+
+
+def _everything(client) -> bytes:
+    return client.get(
+        "/sparql",
+        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
+        headers={"Accept": "application/n-triples"},
+    ).data
+
+
+def test_an_update_writing_a_personal_property_is_split_on_both_backends(client) -> None:
+    """The update runs on a copy of the data (of the embedded store, or of a snapshot of the
+    remote one), so its effect is split as a Graph Store write is: the raw value goes to the
+    personal graph, anonymous readers see the masked copy."""
+    phone, masked = "13912345678", "139****5678"
+    update = (
+        f"INSERT DATA {{ GRAPH <{PUBLIC}> {{ <{PERSON}> <https://w3id.org/sckm/city/phone> "
+        f'"{phone}" }} }}'
+    )
+    response = client.post("/sparql", data=update.encode(), headers=UPDATE_HEADERS)
+    assert response.status_code == 204, response.text
+    everything = _everything(client)
+    assert phone.encode() not in everything and masked.encode() in everything
+    query = f"SELECT ?v WHERE {{ GRAPH <{PERSONAL}> {{ <{PERSON}> ?p ?v }} }}"
+    headers = {"Accept": "application/sparql-results+json"} | READER
+    privileged = client.get("/sparql", query_string={"query": query}, headers=headers)
+    values = {b["v"]["value"] for b in privileged.get_json()["results"]["bindings"]}
+    assert values == {RAW, phone}
+
+
+def test_without_validation_a_remote_update_runs_as_is_unless_it_could_expose(
+    store_factory,
+) -> None:
+    """With validation switched off everywhere, the service reads nothing of a remote store for
+    an update: it sends it as it is, and refuses (409) one that could put a raw value where
+    anonymous readers see it, since it could not mask it."""
+    client = client_over(store_factory, KGSERVICE_VALIDATE_WRITES="none")
+    store = client.application.extensions["kgservice"].store
     phone = "13912345678"
     update = (
         f"INSERT DATA {{ GRAPH <{PUBLIC}> {{ <{PERSON}> <https://w3id.org/sckm/city/phone> "
         f'"{phone}" }} }}'
     )
-    headers = {"Authorization": "Bearer writer", "Content-Type": "application/sparql-update"}
-    response = client.post("/sparql", data=update.encode(), headers=headers)
-    store = client.application.extensions["kgservice"].store
+    response = client.post("/sparql", data=update.encode(), headers=UPDATE_HEADERS)
     if isinstance(store, EmbeddedStore):
         assert response.status_code == 204, response.text
     else:
         assert response.status_code == 409, response.text
         assert "Graph Store" in response.text and "city/phone" in response.text
-    everything = client.get(
-        "/sparql",
-        query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"},
-        headers={"Accept": "application/n-triples"},
-    )
-    assert phone.encode() not in everything.data
+    assert phone.encode() not in _everything(client)
     harmless = f'INSERT DATA {{ GRAPH <{PUBLIC}> {{ <{PERSON}> <urn:note> "ok" }} }}'
-    assert client.post("/sparql", data=harmless.encode(), headers=headers).status_code == 204
+    response = client.post("/sparql", data=harmless.encode(), headers=UPDATE_HEADERS)
+    assert response.status_code == 204
+    assert b"<urn:note>" in _everything(client)

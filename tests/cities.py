@@ -1,0 +1,31 @@
+"""Small generated cities, loaded as ``kgservice load`` loads them, for tests that write."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from kgservice.generator import GeneratorConfig, generate_city
+from kgservice.loading import ensure_ontology, load_sources, refresh_derived
+from kgservice.store.embedded import EmbeddedStore, open_embedded
+
+
+def loaded_city(people: int = 200, seed: int = 11, bad_share: float = 0.05) -> EmbeddedStore:
+    """An in-memory store holding a generated city with its derived graphs (``graph:inferred``,
+    ``graph:quality``); ``bad_share`` of its records are bad, so it has findings."""
+    store = open_embedded(None)
+    ensure_ontology(store)
+    with tempfile.TemporaryDirectory(prefix="kgservice-city-") as folder:
+        generate_city(GeneratorConfig(people=people, seed=seed, bad_share=bad_share), Path(folder))
+        load_sources(store, [folder])
+    refresh_derived(store, "materialize")
+    return store
+
+
+def copy_of(store: EmbeddedStore) -> EmbeddedStore:
+    """An in-memory copy of ``store``: its quads and its named graphs, empty ones too."""
+    copy = open_embedded(None)
+    copy.oxigraph.bulk_extend(store.oxigraph)
+    for graph in store.oxigraph.named_graphs():
+        copy.oxigraph.add_graph(graph)
+    return copy
