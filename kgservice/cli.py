@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from kgservice import __version__
+from kgservice.bench.suite import SECTIONS as SUITE_SECTIONS
 from kgservice.errors import KGServiceError
 
 
@@ -57,9 +58,112 @@ STORE_OPTION = click.option(
 )
 
 
-@cli.group()
-def bench() -> None:
-    """Benchmarks that print a table (figures are measured here, never asserted in tests)."""
+LOAD_GENERATOR_OPTION = click.option(
+    "--client",
+    "http_client",
+    type=click.Choice(["auto", "wrk", "python"]),
+    default="auto",
+    show_default=True,
+    help="HTTP load generator: wrk if installed (auto), else Python threads.",
+)
+
+
+def _numbers(value: str, what: str) -> list[int]:
+    try:
+        numbers = [int(part.replace("_", "")) for part in value.split(",") if part.strip()]
+    except ValueError:
+        raise click.BadParameter(
+            f"{what}: comma-separated whole numbers, e.g. 10000,100000"
+        ) from None
+    if not numbers or min(numbers) < 1:
+        raise click.BadParameter(f"{what}: at least one number, each 1 or more")
+    return numbers
+
+
+@cli.group(invoke_without_command=True)
+@click.option(
+    "--people",
+    default="10000",
+    show_default=True,
+    help="City sizes to run the whole suite for, comma-separated (e.g. 10000,100000,1000000).",
+)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--runs", type=click.IntRange(min=1), default=3, show_default=True)
+@click.option(
+    "--sections",
+    default=",".join(SUITE_SECTIONS),
+    show_default=True,
+    help="Which sections to run, comma-separated.",
+)
+@click.option(
+    "--engines",
+    default="fast,jena,pyshacl",
+    show_default=True,
+    help="Validation engines (pySHACL runs up to 100,000 people only).",
+)
+@click.option(
+    "--timeout", type=float, default=1800, show_default=True, help="Seconds per validation engine."
+)
+@click.option(
+    "--seconds",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    help="HTTP: seconds per query, server and client count.",
+)
+@click.option(
+    "--clients", default="1,4,16", show_default=True, help="HTTP: concurrent client counts."
+)
+@LOAD_GENERATOR_OPTION
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every figure, with the machine, as JSON.",
+)
+@click.pass_context
+def bench(
+    context: click.Context,
+    people: str,
+    seed: int,
+    runs: int,
+    sections: str,
+    engines: str,
+    timeout: float,
+    seconds: float,
+    clients: str,
+    http_client: str,
+    json_out: Path | None,
+) -> None:
+    """Benchmarks that print a table (figures are measured here, never asserted in tests).
+
+    Without a subcommand: the whole suite (ingest, validation, questions, HTTP) for each city
+    size of --people, and a summary beside the performance targets.
+    """
+    if context.invoked_subcommand is not None:
+        return
+    from kgservice.bench.suite import SuiteOptions, run_suite
+
+    chosen = tuple(part.strip() for part in sections.split(",") if part.strip())
+    unknown = sorted(set(chosen) - set(SUITE_SECTIONS))
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"unknown section(s): {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(SUITE_SECTIONS)}",
+            param_hint="--sections",
+        )
+    options = SuiteOptions(
+        people=_numbers(people, "--people"),
+        seed=seed,
+        runs=runs,
+        sections=chosen,
+        engines=tuple(e.strip() for e in engines.split(",") if e.strip()),
+        validation_timeout=timeout,
+        seconds=seconds,
+        clients=tuple(_numbers(clients, "--clients")),
+        http_client=http_client,
+    )
+    click.echo(run_suite(options, json_out, echo=lambda line: click.echo(line, err=True)))
 
 
 @bench.command("validate")
@@ -138,13 +242,7 @@ def bench_questions(people: int, seed: int, runs: int) -> None:
     show_default=True,
     help="Keep-alive connections kept busy.",
 )
-@click.option(
-    "--client",
-    type=click.Choice(["auto", "wrk", "python"]),
-    default="auto",
-    show_default=True,
-    help="Load generator: wrk if installed (auto), else Python threads.",
-)
+@LOAD_GENERATOR_OPTION
 @click.option(
     "--max-rows",
     type=click.IntRange(min=0),
@@ -170,7 +268,7 @@ def bench_serve(
     seed: int,
     seconds: float,
     concurrency: int,
-    client: str,
+    http_client: str,
     max_rows: int,
     reader: str,
     json_out: Path | None,
@@ -185,7 +283,7 @@ def bench_serve(
             concurrency,
             json_out,
             seed=seed,
-            client=client,
+            client=http_client,
             max_rows=max_rows,
             reader=reader,
             echo=lambda line: click.echo(line, err=True),

@@ -34,6 +34,7 @@ class EngineRun:
     peak_mb: float | None = None
     findings: list[list[str]] | None = None
     error: str | None = None
+    stopped_after: float | None = None  # seconds, when it ran out of time
 
 
 def prepare(people: int, seed: int, workdir: Path) -> tuple[Path, int]:
@@ -48,7 +49,7 @@ def run_engine(engine: str, data: Path, shapes: Path, timeout: float) -> EngineR
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        return EngineRun(engine, error=f"timed out after {timeout:g} s")
+        return EngineRun(engine, error=f"timed out after {timeout:g} s", stopped_after=timeout)
     if done.returncode != 0:
         return EngineRun(
             engine, error=done.stderr.strip().splitlines()[-1] if done.stderr else "failed"
@@ -98,13 +99,19 @@ def bench_validation(
         shapes = default_shapes_dir()
         runs = [run_engine(engine, data, shapes, timeout) for engine in engines]
     if json_out is not None:
+        reference = next((r.findings for r in runs if r.engine == "fast"), None)
         body = {
             "people": people,
             "triples": triples,
             "machine": machine(),
             "runs": [
                 {k: v for k, v in r.__dict__.items() if k != "findings"}
-                | {"findings": len(r.findings or [])}
+                | {
+                    "findings": len(r.findings or []),
+                    "same_findings_as_fast": None
+                    if r.findings is None or reference is None
+                    else r.findings == reference,
+                }
                 for r in runs
             ],
         }

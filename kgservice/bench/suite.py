@@ -1,0 +1,287 @@
+"""``kgservice bench --people N[,N…]``: every benchmark, one summary table against the targets.
+
+For each city size, in this order (each section is the command of its own, run in process):
+
+* **ingest** (``bench ingest``): map + load beside ``oxigraph load`` on the same quads;
+* **validation** (``bench validate``): the fast engine beside Jena's SHACL and pySHACL on an
+  rdflib graph (pySHACL only up to 100,000 people: beyond, it runs for hours), same findings;
+* **questions** (``bench questions``): p50/p95 of every named question;
+* **http** (``bench serve``): throughput and p50/p95 of ``kgservice serve`` beside
+  ``oxigraph serve`` on the same data and queries, at each client count.
+
+The summary puts each target of the performance work beside its figure; the sections' own
+tables follow. ``--json`` writes every figure (each section's JSON) with the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import statistics
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kgservice import __version__
+
+SECTIONS = ("ingest", "validation", "questions", "http")
+LOOKUPS = frozenset({"ask-representative", "construct-entity", "entity-by-iri"})
+PYSHACL_MAX_PEOPLE = 100_000
+
+
+@dataclass
+class SuiteOptions:
+    """What to run: sizes, sections and each section's own settings."""
+
+    people: list[int]
+    seed: int = 1
+    runs: int = 3
+    sections: tuple[str, ...] = SECTIONS
+    engines: tuple[str, ...] = ("fast", "jena", "pyshacl")
+    validation_timeout: float = 1800.0
+    seconds: float = 10.0  # HTTP: per query, server and client count
+    clients: tuple[int, ...] = (1, 4, 16)
+    http_client: str = "auto"
+
+
+@dataclass
+class SizeReport:
+    """The figures of one city size, section by section (each section's JSON)."""
+
+    people: int
+    figures: dict[str, object] = field(default_factory=dict)
+    tables: list[str] = field(default_factory=list)
+
+
+def machine_info() -> dict[str, object]:
+    """Cores, memory and the versions the figures depend on."""
+    import pyoxigraph as ox
+
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory, 1),
+        "python": platform.python_version(),
+        "kgservice": __version__,
+        "pyoxigraph": ox.__version__,
+        "oxigraph": _oxigraph_version(),
+        "jena": _jena_version(),
+    }
+
+
+def _oxigraph_version() -> str | None:
+    from kgservice.bench.serve import oxigraph_version
+
+    try:
+        return oxigraph_version()
+    except OSError:  # not installed: the HTTP section says so when it runs
+        return None
+
+
+def _jena_version() -> str | None:
+    """Jena's version, as Debian's Maven repository names it (its jars carry none)."""
+    folder = Path("/usr/share/maven-repo/org/apache/jena/jena-core")
+    versions = sorted(p.name for p in folder.glob("*") if p.name != "debian")
+    return f"Jena {versions[-1]}" if versions else None
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+def run_ingest(options: SuiteOptions, people: int, work: Path) -> tuple[dict, str]:
+    from kgservice.bench.ingest import bench_ingest
+
+    out = work / "ingest.json"
+    text = bench_ingest(people, options.seed, options.runs, out)
+    return json.loads(out.read_text(encoding="utf-8")), text
+
+
+def run_validation(options: SuiteOptions, people: int, work: Path) -> tuple[dict, str]:
+    from kgservice.bench.validation import bench_validation
+
+    engines = [e for e in options.engines if not (e == "pyshacl" and people > PYSHACL_MAX_PEOPLE)]
+    out = work / "validation.json"
+    text = bench_validation(people, options.seed, engines, options.validation_timeout, out)
+    return json.loads(out.read_text(encoding="utf-8")), text
+
+
+def run_questions(
+    options: SuiteOptions, people: int, work: Path, echo: Callable[[str], None]
+) -> tuple[dict, str]:
+    from kgservice.bench import questions
+
+    store = questions._load_city(people, options.seed, work, echo)
+    timings = questions.time_questions(store, options.runs, echo)
+    figures = {
+        "people": people,
+        "runs": options.runs,
+        "questions": [
+            {
+                "question": t.question,
+                "rows": t.rows,
+                "median_ms": t.median * 1000,
+                "p95_ms": t.p95 * 1000,
+                "seconds": t.seconds,
+            }
+            for t in timings
+        ],
+    }
+    return figures, questions.table(people, options.runs, timings)
+
+
+def run_http(
+    options: SuiteOptions, people: int, work: Path, echo: Callable[[str], None]
+) -> tuple[dict, str]:
+    from kgservice.bench.serve import bench_serve
+
+    figures: dict[str, object] = {}
+    tables = []
+    for clients in options.clients:
+        out = work / f"http-{clients}.json"
+        text = bench_serve(
+            people,
+            options.seconds,
+            clients,
+            out,
+            seed=options.seed,
+            client=options.http_client,
+            echo=echo,
+        )
+        figures[str(clients)] = json.loads(out.read_text(encoding="utf-8"))
+        tables.append(f"{clients} concurrent client(s):\n\n{text}")
+    return figures, "\n\n".join(tables)
+
+
+def run_size(options: SuiteOptions, people: int, echo: Callable[[str], None]) -> SizeReport:
+    """Every chosen section for one city size."""
+    report = SizeReport(people)
+    with tempfile.TemporaryDirectory(prefix="kgservice-bench-suite-") as folder:
+        work = Path(folder)
+        for section in options.sections:
+            echo(f"{people:,} people: {section}")
+            part = work / section
+            part.mkdir()
+            if section == "ingest":
+                figures, text = run_ingest(options, people, part)
+            elif section == "validation":
+                figures, text = run_validation(options, people, part)
+            elif section == "questions":
+                figures, text = run_questions(options, people, part, echo)
+            else:
+                figures, text = run_http(options, people, part, echo)
+            report.figures[section] = figures
+            report.tables.append(text)
+    return report
+
+
+# ------------------------------------------------------------------------------ summary
+
+
+def _median(values: Iterable[float]) -> float | None:
+    found = [v for v in values if v is not None]
+    return statistics.median(found) if found else None
+
+
+def _geomean(values: Iterable[float | None]) -> float | None:
+    found = [v for v in values if v]
+    return math.exp(sum(math.log(v) for v in found) / len(found)) if found else None
+
+
+def ingest_ratio(figures: dict) -> float | None:
+    """``oxigraph load`` seconds over kgservice's write seconds (medians): ≥ 0.5 is the target."""
+    ours = _median(run["seconds"].get("write") for run in figures.get("kgservice", []))
+    theirs = _median(run["seconds"].get("load") for run in figures.get("oxigraph load", []))
+    return theirs / ours if ours and theirs else None
+
+
+def validation_figures(figures: dict) -> dict[str, object]:
+    """The fast engine's seconds, its speed-up over pySHACL and Jena (``"> N"`` when the other
+    engine was stopped at its time limit), whether the findings agree."""
+    runs = {run["engine"]: run for run in figures.get("runs", [])}
+    fast = runs.get("fast", {}).get("seconds")
+
+    def speedup(engine: str) -> float | str | None:
+        run = runs.get(engine)
+        if not fast or run is None:
+            return None
+        if run.get("stopped_after"):
+            return f"> {run['stopped_after'] / fast:,.0f}"
+        return run["seconds"] / fast if run.get("seconds") else None
+
+    compared = [run.get("same_findings_as_fast") for e, run in runs.items() if e != "fast"]
+    same = [s for s in compared if s is not None]  # a stopped engine has no findings
+    return {
+        "fast_seconds": fast,
+        "pyshacl_speedup": speedup("pyshacl"),
+        "jena_speedup": speedup("jena"),
+        "same_findings": all(same) if same else None,
+    }
+
+
+def http_ratios(figures: dict) -> dict[str, dict[str, float | None]]:
+    """Per client count: the throughput ratio to ``oxigraph serve`` on the question mix (the
+    queries with work in the engine) and on simple lookups (geometric means)."""
+    result = {}
+    for clients, report in figures.items():
+        ratios = report.get("ratios", {})
+        result[clients] = {
+            "mix": _geomean(r for q, r in ratios.items() if q not in LOOKUPS),
+            "lookups": _geomean(r for q, r in ratios.items() if q in LOOKUPS),
+        }
+    return result
+
+
+def _fmt(value: float | str | None, pattern: str = "{:.2f}") -> str:
+    if isinstance(value, str):
+        return value
+    return "—" if value is None else pattern.format(value)
+
+
+def summary(reports: list[SizeReport]) -> list[str]:
+    lines = [
+        "| people | ingest: write ÷ `oxigraph load` (≥ 0.5) | validation: fast (s) | "
+        "× pySHACL (≥ 10) | × Jena (≥ 1) | same findings | slowest question p95 (≤ 2,000 ms) "
+        "| HTTP mix ÷ oxigraph (≥ 0.9 at 16) | HTTP lookups ÷ oxigraph (≥ 0.7) |",
+        "|---:|---:|---:|---:|---:|---|---:|---|---|",
+    ]
+    for report in reports:
+        figures = report.figures
+        ingest = ingest_ratio(figures["ingest"]) if "ingest" in figures else None
+        valid = validation_figures(figures.get("validation", {}))
+        questions = figures.get("questions", {}).get("questions", [])
+        slowest = max((q["p95_ms"] for q in questions), default=None)
+        http = http_ratios(figures.get("http", {}))
+        mix = ", ".join(f"{c}: {_fmt(r['mix'])}" for c, r in http.items()) or "—"
+        lookups = ", ".join(f"{c}: {_fmt(r['lookups'])}" for c, r in http.items()) or "—"
+        same = {True: "yes", False: "NO", None: "—"}[valid["same_findings"]]
+        lines.append(
+            f"| {report.people:,} | {_fmt(ingest)} | {_fmt(valid['fast_seconds'], '{:.1f}')} | "
+            f"{_fmt(valid['pyshacl_speedup'], '{:.1f}')} | {_fmt(valid['jena_speedup'], '{:.1f}')} "
+            f"| {same} | {_fmt(slowest, '{:,.0f}')} | {mix} | {lookups} |"
+        )
+    return lines
+
+
+def run_suite(
+    options: SuiteOptions,
+    json_out: Path | None = None,
+    echo: Callable[[str], None] = lambda line: None,
+) -> str:
+    """Run every chosen section for every size; the summary and the sections' tables."""
+    info = machine_info()
+    reports = [run_size(options, people, echo) for people in options.people]
+    if json_out is not None:
+        body = {
+            "machine": info,
+            "options": options.__dict__,
+            "sizes": [{"people": r.people} | r.figures for r in reports],
+        }
+        json_out.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+    described = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
+    lines = [f"Machine: {described}", "", *summary(reports)]
+    for report in reports:
+        lines += ["", f"## {report.people:,} people", "", "\n\n".join(report.tables)]
+    return "\n".join(lines)

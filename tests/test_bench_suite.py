@@ -1,0 +1,57 @@
+"""``kgservice bench`` (the whole suite) keeps working at a tiny size; figures never asserted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from kgservice.bench.suite import http_ratios, ingest_ratio, validation_figures
+from kgservice.cli import cli
+
+
+def test_the_suite_runs_every_section_and_sums_them_up(tmp_path: Path) -> None:
+    out = tmp_path / "suite.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench", "--people", "30", "--runs", "1", "--engines", "fast,jena",
+            "--seconds", "0.2", "--clients", "1,2", "--client", "python", "--json", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    (machine,) = [line for line in lines if line.startswith("Machine: cores ")]
+    assert "pyoxigraph" in machine and "kgservice" in machine
+    (row,) = [line for line in lines if line.startswith("| 30 |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert len(cells) == 9 and "—" not in cells[:3] + cells[4:]  # pySHACL was not asked for
+    assert cells[5] == "yes"  # Jena's findings equal the fast engine's
+    assert cells[7].startswith("1: ") and ", 2: " in cells[7]
+    for title in ("Ingest of a generated city", "Validation of a generated city",
+                  "Named questions on a generated city", "1 concurrent client(s):",
+                  "2 concurrent client(s):"):  # fmt: skip
+        assert title in result.output, title
+
+    body = json.loads(out.read_text(encoding="utf-8"))
+    assert body["machine"]["cores"] >= 1 and body["machine"]["pyoxigraph"]
+    (size,) = body["sizes"]
+    assert size["people"] == 30
+    assert set(size) == {"people", "ingest", "validation", "questions", "http"}
+    assert ingest_ratio(size["ingest"]) > 0
+    assert validation_figures(size["validation"])["same_findings"] is True
+    assert {q["question"] for q in size["questions"]["questions"]} >= {"division-summary"}
+    ratios = http_ratios(size["http"])
+    assert set(ratios) == {"1", "2"} and all(r["lookups"] > 0 for r in ratios.values())
+
+
+def test_sizes_sections_and_clients_are_checked() -> None:
+    for arguments in (
+        ["--people", "ten"],
+        ["--people", "0"],
+        ["--sections", "ingest,nope"],
+        ["--clients", ""],
+    ):
+        result = CliRunner().invoke(cli, ["bench", *arguments])
+        assert result.exit_code == 2, (arguments, result.output)
