@@ -1,8 +1,8 @@
 """``kgservice load``: map sources and write them into the store, one named graph each.
 
 Every source is read, checked and mapped before anything is written; then each source replaces its
-named graph, its personal graph and its catalog entry in one transaction. A broken file changes
-nothing.
+named graph, its personal graph and its catalog entry in one transaction (a source new to the
+store: one atomic bulk ingestion, :func:`write_sources`). A broken file changes nothing.
 
 Personal data (:mod:`kgservice.privacy`, docs/data-model.md §6): the source's graph
 ``graph:<source id>`` gets every non-personal triple and a masked copy of each personal one; the
@@ -13,7 +13,9 @@ any personal graph an earlier load left.
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,7 +100,13 @@ def load_sources(store: EmbeddedStore, paths: list[Path | str]) -> list[LoadedSo
 
 def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[LoadedSource]:
     """Replace each mapped source's graph, personal graph and catalog entry (one transaction
-    per source)."""
+    per source).
+
+    A source the store does not hold yet (neither graph exists, the catalog has no entry for its
+    dataset) replaces nothing: its three parts are added as one N-Quads document in one atomic
+    step (:meth:`~kgservice.store.embedded.EmbeddedStore.insert_nquads`, Oxigraph's bulk loader
+    on disk). Otherwise one SPARQL update drops and inserts them.
+    """
     properties = personal_properties()
     loaded = []
     for source in mapped:
@@ -106,30 +114,118 @@ def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[Load
         dataset = next(source.catalog.subjects(DCAT.distribution, None), None)
         if not isinstance(dataset, URIRef):
             raise InputError(f"{source.source_id}: the mapping gave no dataset description")
-        public, personal = split_personal(source.triples(), properties)
+        split = split_statements(source.ntriples, properties)
+        graph = ox.NamedNode(str(source.graph))
         private_graph = personal_graph(str(source.graph))
         description = source.catalog
-        if personal:
+        if split.personal:
             description = Graph() + source.catalog
             description.add((dataset, URIRef(PERSONAL_GRAPH_PROPERTY), URIRef(private_graph)))
-        also = (
-            personal_update(private_graph, personal) + " ;\n" + catalog_update(dataset, description)
-        )
-        # One update, one transaction: the public graph, the personal graph, the catalog entry.
-        count = store.replace_graph(ox.NamedNode(str(source.graph)), public, also)
+        if _is_new(store, graph, ox.NamedNode(private_graph), dataset):
+            store.insert_nquads(*_nquads(split, graph, private_graph, description))
+        else:
+            also = (
+                personal_update(private_graph, split.personal_triples)
+                + " ;\n"
+                + catalog_update(dataset, description)
+            )
+            # One update, one transaction: the public graph, the personal graph, the catalog
+            # entry.
+            store.replace_graph(graph, _parse_lines(split.public) + split.masked, also)
         seconds = time.perf_counter() - started
         loaded.append(
             LoadedSource(
                 source.source_id,
                 str(source.graph),
                 source.record_count,
-                count,
+                len(split.public) + len(split.masked),
                 seconds,
-                private_graph if personal else None,
-                len(personal),
+                private_graph if split.personal else None,
+                len(split.personal),
             )
         )
     return loaded
+
+
+@dataclass(frozen=True)
+class SplitStatements:
+    """A source's N-Triples statements split as :func:`~kgservice.privacy.split_personal`
+    splits its triples."""
+
+    public: list[str]  # the statements of no personal property ("<s> <p> <o> .")
+    personal: list[str]  # the statements of a personal property, raw
+    personal_triples: list[ox.Triple]  # the same, parsed
+    masked: list[ox.Triple]  # their masked copies, for the public graph
+
+
+_IRI = r'<[^\x00-\x20<>"{}|^`\\]*>'
+_BLANK = r"_:[^\s<>\"\\]+"
+_LITERAL = rf'"(?:[^"\\\r\n]|\\.)*"(?:@[A-Za-z]+(?:-[A-Za-z0-9]+)*|\^\^{_IRI})?'
+#: One N-Triples statement written plainly, its predicate captured: ``<s> <p> <o> .``
+_PLAIN = re.compile(rf"(?:{_IRI}|{_BLANK}) ({_IRI}) (?:{_IRI}|{_BLANK}|{_LITERAL}) \.")
+
+
+def split_statements(lines: Iterable[str], properties: Iterable[str]) -> SplitStatements:
+    """Split N-Triples statements into public and personal ones, parsing only the personal.
+
+    The predicate of a line that is one statement written plainly (``<s> <p> <o> .``, single
+    spaces, no escape in an IRI) is read from its text; any other line (an escaped IRI, other
+    separators, two statements on a line) is parsed, and its statements written again plainly,
+    one a line. The masked copies come from :func:`~kgservice.privacy.split_personal`, so they
+    are the ones a load always made.
+    """
+    tags = {f"<{iri}>" for iri in properties}
+    public: list[str] = []
+    personal: list[str] = []
+    for line in lines:
+        plain = _PLAIN.fullmatch(line)
+        if plain is not None:
+            (personal if plain.group(1) in tags else public).append(line)
+            continue
+        for triple in _parse_lines([line]):
+            text = ox.serialize([triple], format=ox.RdfFormat.N_TRIPLES).decode("utf-8").strip()
+            (personal if f"<{triple.predicate.value}>" in tags else public).append(text)
+    masked, personal_triples = split_personal(_parse_lines(personal), properties)
+    return SplitStatements(public, personal, personal_triples, masked)
+
+
+def _parse_lines(lines: list[str]) -> list[ox.Triple]:
+    if not lines:
+        return []
+    document = "\n".join(lines).encode("utf-8")
+    return [quad.triple for quad in ox.parse(document, ox.RdfFormat.N_TRIPLES)]
+
+
+def _is_new(
+    store: EmbeddedStore, graph: ox.NamedNode, private: ox.NamedNode, dataset: URIRef
+) -> bool:
+    """Whether loading the source replaces nothing: neither of its graphs exists and the
+    catalog has no statement about its dataset."""
+    if store.has_graph(graph) or store.has_graph(private):
+        return False
+    catalog = ox.NamedNode(CATALOG_GRAPH)
+    entry = store.oxigraph.quads_for_pattern(ox.NamedNode(str(dataset)), None, None, catalog)
+    return next(iter(entry), None) is None
+
+
+def _nquads(
+    split: SplitStatements, graph: ox.NamedNode, private_graph: str, description: Graph
+) -> tuple[bytes, int]:
+    """One N-Quads document of a source's public graph, personal graph and catalog entry, and
+    its number of statements."""
+    masked = ox.serialize(split.masked, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    in_graph = f" <{graph.value}> ."
+    in_private = f" <{private_graph}> ."
+    # Every statement ends with " .": "<s> <p> <o> ." becomes "<s> <p> <o> <g> ."
+    lines = [line[:-2] + in_graph for line in split.public]
+    lines += [line[:-2] + in_graph for line in masked.splitlines()]
+    lines += [line[:-2] + in_private for line in split.personal]
+    entry = ox.parse(description.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
+    catalog = ox.NamedNode(CATALOG_GRAPH)
+    quads = [ox.Quad(q.subject, q.predicate, q.object, catalog) for q in entry]
+    document = "\n".join(lines).encode("utf-8") + b"\n"
+    document += ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    return document, len(lines) + len(quads)
 
 
 def refresh_derived(store: Store, reasoning: str) -> list[str]:

@@ -1,16 +1,29 @@
 """``kgservice load``: a named graph and a catalogue entry per source, reloads replace, a broken
-file loads nothing."""
+file loads nothing, and ``kill -9`` during the write phase leaves each source whole or absent."""
 
 from __future__ import annotations
 
+import random
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from kgservice.cli import cli
 from kgservice.generator import GeneratorConfig, generate_city
+from kgservice.iri import graph_iri
+from kgservice.loading import CATALOG_GRAPH, split_statements, write_sources
+from kgservice.mapping.run import MappedSource, map_sources
+from kgservice.namespaces import CITY
+from kgservice.privacy import personal_properties, split_personal
 from kgservice.store import open_embedded
 
 GRAPH = "https://w3id.org/sckm/graph/"
@@ -103,3 +116,172 @@ def test_reasoning_off_drops_graph_inferred_at_load(city: Path, tmp_path: Path) 
     assert "reasoning is off" in result.output
     store = open_embedded(tmp_path / "store")
     assert f"{GRAPH}inferred" not in {g.value for g in store.graph_names()}
+
+
+# ----------------------------------------------------------------- the write phase, fast and safe
+
+
+def parsed(lines: list[str]) -> list[ox.Triple]:
+    document = "\n".join(lines).encode("utf-8")
+    return [quad.triple for quad in ox.parse(document, ox.RdfFormat.N_TRIPLES)]
+
+
+def test_statements_split_as_their_triples_do(city: Path) -> None:
+    """The predicate is read from the text; an escaped or oddly spaced statement is parsed, so a
+    personal value never lands unmasked in the public graph."""
+    name, phone, label = CITY.personName, CITY.phone, "http://www.w3.org/2000/01/rdf-schema#label"
+    tricky = [
+        f'<urn:x:1> <{str(name)[:-4]}\\u004Eame> "王五" .',  # an escape in the predicate
+        f'<urn:x:2>\t<{phone}>\t"13812345678" .',  # tabs
+        f'_:b1 <{phone}> "13987654321".',  # no space before the final dot
+        f'<urn:x:3>  <{label}> "x" .',  # two spaces
+        f'<urn:x:4> <{label}> "with <{phone}> inside" .',
+        f'<urn:x:6> <{label}> "quote \\" . <urn:x:6> <{phone}> \\"x" .',
+    ]
+    (source,) = map_sources([city / "population.csv"])
+    lines = [*source.ntriples, *tricky]
+    properties = personal_properties()
+    split = split_statements(lines, properties)
+    public, personal = split_personal(parsed(lines), properties)
+    assert sorted(map(str, parsed(split.public) + split.masked)) == sorted(map(str, public))
+    assert split.personal_triples == personal == parsed(split.personal)
+    personal_subjects = {t.subject.value for t in split.personal_triples}
+    assert personal_subjects >= {"urn:x:1", "urn:x:2", "b1"}
+    assert "urn:x:6" not in personal_subjects  # one statement, its literal holds a quote
+    two = f'<urn:x:5> <{label}> "a" . <urn:x:5> <{phone}> "13811112222" .'
+    with pytest.raises(SyntaxError):  # as N-Triples: one statement a line
+        split_statements([two], properties)
+    assert all(line.endswith(" .") and "\t" not in line for line in split.public)
+
+
+def snapshot(store_path: Path) -> tuple[list[str], int]:
+    """The store's quads as sorted text (blank nodes all written ``_:b``), and how many."""
+    store = open_embedded(store_path)
+    try:
+        quads = [
+            " ".join("_:b" if isinstance(t, ox.BlankNode) else str(t) for t in quad)
+            for quad in store.oxigraph
+        ]
+    finally:
+        store.close()
+    return sorted(quads), len(quads)
+
+
+def test_a_new_source_and_a_replaced_one_are_written_alike(city: Path, tmp_path: Path) -> None:
+    """A first load adds each source in one bulk step; a reload replaces it by a SPARQL update
+    (as does a load that finds only part of a source, here its catalogue entry): the store
+    holds the same quads either way."""
+    mapped = map_sources([city])
+    store = open_embedded(tmp_path / "store")
+    first = write_sources(store, mapped)
+    store.close()
+    added = snapshot(tmp_path / "store")
+    store = open_embedded(tmp_path / "store")
+    population = ox.NamedNode(GRAPH + "population")
+    store.drop_graph(population)
+    store.drop_graph(ox.NamedNode(GRAPH + "population/personal"))
+    again = write_sources(store, mapped)
+    store.close()
+    assert again == [
+        type(loaded)(**{**loaded.__dict__, "seconds": other.seconds})
+        for loaded, other in zip(first, again, strict=True)
+    ]
+    assert snapshot(tmp_path / "store") == added
+    assert first[1].personal_triples > 0  # population: the split was made
+
+
+SUBJECTS = 10_000  # three statements each: a type, a name, a phone number
+CHILD = """
+import sys
+from pathlib import Path
+from kgservice.loading import write_sources
+from kgservice.store import open_embedded
+from tests.test_load import synthetic_source
+sources = [synthetic_source(sys.argv[2] + part) for part in "abc"]
+store = open_embedded(Path(sys.argv[1]))
+print("ready", flush=True)
+write_sources(store, sources)
+store.close()
+print("done", flush=True)
+"""
+
+
+def synthetic_source(source_id: str) -> MappedSource:
+    """A source of :data:`SUBJECTS` people with a personal name and phone each."""
+    lines = []
+    for i in range(SUBJECTS):
+        subject = f"<urn:person:{source_id}:{i}>"
+        lines.append(f"{subject} <{RDF.type}> <{CITY.NaturalPerson}> .")
+        lines.append(f'{subject} <{CITY.personName}> "张{i}" .')
+        lines.append(f'{subject} <{CITY.phone}> "138{i:08d}" .')
+    dataset, part = URIRef(f"https://w3id.org/sckm/id/dataset/{source_id}"), BNode()
+    catalog = Graph()
+    catalog.add((dataset, RDF.type, DCAT.Dataset))
+    catalog.add((dataset, DCAT.distribution, part))
+    catalog.add((part, DCTERMS.title, Literal(f"{source_id}.csv")))
+    return MappedSource(
+        source_id, graph_iri(source_id), tuple(sorted(lines)), catalog, SUBJECTS, ()
+    )
+
+
+def source_state(store_path: Path, source_ids: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Per source: quads in its graph, in its personal graph, and catalogue statements about
+    its dataset and distribution."""
+    store = open_embedded(store_path)
+
+    def count(graph: str, pattern: str = "?s ?p ?o") -> int:
+        query = f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ {pattern} }} }}"
+        return int(next(store.select(query))["n"].value)
+
+    try:
+        state = {}
+        for source_id in source_ids:
+            graph = str(graph_iri(source_id))
+            dataset = f"<https://w3id.org/sckm/id/dataset/{source_id}>"
+            part = f"{dataset} <{DCAT.distribution}> ?s . ?s ?p ?o"
+            entry = count(CATALOG_GRAPH, f"{{ {dataset} ?p ?o }} UNION {{ {part} }}")
+            state[source_id] = (count(graph), count(graph + "/personal"), entry)
+    finally:
+        store.close()
+    return state
+
+
+def run_writer(store: Path, prefix: str, kill_after: float | None) -> float:
+    """Write three synthetic sources in a child process; SIGKILL it ``kill_after`` seconds
+    after it starts writing (None: let it finish). The seconds it wrote for."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(store), prefix],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert child.stdout is not None
+    assert child.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    if kill_after is None:
+        assert child.stdout.readline().strip() == "done"
+    else:
+        time.sleep(kill_after)
+        child.send_signal(signal.SIGKILL)
+    child.wait(60)
+    child.stdout.close()
+    return time.monotonic() - started
+
+
+def test_kill_during_the_write_phase_leaves_each_source_whole_or_absent(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    elapsed = run_writer(store, "whole-", None)
+    full = source_state(store, [f"whole-{part}" for part in "abc"])
+    public, personal, entry = full["whole-a"]
+    assert (public, personal) == (3 * SUBJECTS, 2 * SUBJECTS) and entry > 0
+    draw = random.Random(20261205)
+    outcomes = set()
+    for trial in range(6):
+        ids = [f"t{trial}-{part}" for part in "abc"]
+        run_writer(store, f"t{trial}-", draw.uniform(0.0, 1.2) * elapsed)
+        state = source_state(store, ids)
+        for source_id, numbers in state.items():
+            assert numbers in ((0, 0, 0), full["whole-a"]), f"trial {trial}: {source_id} {numbers}"
+        outcomes.add(sum(numbers != (0, 0, 0) for numbers in state.values()))
+    assert len(outcomes) > 1, f"every kill had the same outcome: {outcomes}"
+    assert not list(store.glob("bulk-*.sst"))  # files of a killed bulk load: deleted at open
