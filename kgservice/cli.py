@@ -218,11 +218,22 @@ def bench_ingest(people: int, seed: int, runs: int, json_out: Path | None) -> No
 @click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--runs", type=click.IntRange(min=1), default=5, show_default=True)
-def bench_questions(people: int, seed: int, runs: int) -> None:
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the loaded city in this folder and reuse it (same people and seed).",
+)
+@click.option("--only", default=None, help="Comma-separated question ids to time.")
+def bench_questions(
+    people: int, seed: int, runs: int, store: Path | None, only: str | None
+) -> None:
     """Latency of every named question on a generated city (target: under 2 s)."""
     from kgservice.bench.questions import bench_questions as run
 
-    click.echo(run(people, runs, seed, echo=lambda line: click.echo(line, err=True)))
+    chosen = frozenset(q.strip() for q in only.split(",") if q.strip()) if only else None
+    echo = lambda line: click.echo(line, err=True)  # noqa: E731
+    click.echo(run(people, runs, seed, echo=echo, store=store, only=chosen))
 
 
 @bench.command("serve")

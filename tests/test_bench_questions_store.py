@@ -1,0 +1,35 @@
+"""``bench questions`` with a kept store: the city is loaded once and reused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kgservice.bench.questions import bench_questions
+from kgservice.errors import InputError
+
+
+def test_a_kept_city_is_loaded_once_and_reused(tmp_path: Path) -> None:
+    folder = tmp_path / "bench"
+    first: list[str] = []
+    table = bench_questions(
+        60, 1, echo=first.append, store=folder, only=frozenset({"quality-by-rule"})
+    )
+    assert any(line.startswith("generated and loaded") for line in first)
+    assert (folder / "store").is_dir() and (folder / "bench-city.json").is_file()
+    assert [row.split("|")[1].strip() for row in table.splitlines() if row.startswith("| q")] == [
+        "question",
+        "quality-by-rule",
+    ]
+    again: list[str] = []
+    bench_questions(60, 1, echo=again.append, store=folder, only=frozenset({"quality-by-rule"}))
+    assert any(line.startswith("reusing the city of 60 people") for line in again)
+    assert not any(line.startswith("generated and loaded") for line in again)
+
+
+def test_a_folder_that_is_not_a_kept_city_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputError, match="not a kept bench city"):
+        bench_questions(60, 1, store=tmp_path)
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
