@@ -200,7 +200,10 @@ def _is_new(
     store: EmbeddedStore, graph: ox.NamedNode, private: ox.NamedNode, dataset: URIRef
 ) -> bool:
     """Whether loading the source replaces nothing: neither of its graphs exists and the
-    catalog has no statement about its dataset."""
+    catalog has no statement about its dataset. A remote store (the demo city loaded at the
+    first start of a service over one) always takes the one-update path."""
+    if not isinstance(store, EmbeddedStore):
+        return False
     if store.has_graph(graph) or store.has_graph(private):
         return False
     catalog = ox.NamedNode(CATALOG_GRAPH)
