@@ -269,6 +269,12 @@ def bench_questions(
     help="privileged: send the personal-data token (no graphs hidden, union default graph).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Run the service read-only (KGSERVICE_READ_ONLY) in this many worker processes.",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -282,6 +288,7 @@ def bench_serve(
     http_client: str,
     max_rows: int,
     reader: str,
+    workers: int | None,
     json_out: Path | None,
 ) -> None:
     """HTTP query throughput of `kgservice serve` beside `oxigraph serve`, same data and queries."""
@@ -297,6 +304,7 @@ def bench_serve(
             client=http_client,
             max_rows=max_rows,
             reader=reader,
+            workers=workers,
             echo=lambda line: click.echo(line, err=True),
         )
     )
@@ -432,8 +440,24 @@ _register_commands()
 @click.option(
     "--store-url", help="Query URL of a remote SPARQL 1.1 store instead ($KGSERVICE_STORE_URL)."
 )
+@click.option(
+    "--read-only",
+    is_flag=True,
+    default=None,
+    help="Serve the loaded store read-only in several processes ($KGSERVICE_READ_ONLY).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Worker processes, with --read-only (default $KGSERVICE_WORKERS or the cores).",
+)
 def serve_command(
-    host: str | None, port: int | None, store_path: Path | None, store_url: str | None
+    host: str | None,
+    port: int | None,
+    store_path: Path | None,
+    store_url: str | None,
+    read_only: bool | None,
+    workers: int | None,
 ) -> None:
     """Run the SPARQL service (gunicorn); an empty store first gets the ontology and demo city."""
     import os
@@ -441,7 +465,14 @@ def serve_command(
     from kgservice.serve import serve
     from kgservice.settings import load_settings
 
-    options = {"HOST": host, "PORT": port, "STORE": store_path, "STORE_URL": store_url}
+    options = {
+        "HOST": host,
+        "PORT": port,
+        "STORE": store_path,
+        "STORE_URL": store_url,
+        "READ_ONLY": "true" if read_only else None,
+        "WORKERS": workers,
+    }
     environ = dict(os.environ)
     environ.update({f"KGSERVICE_{k}": str(v) for k, v in options.items() if v is not None})
     serve(load_settings(environ))  # options are checked like the settings they stand for

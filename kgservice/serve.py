@@ -1,10 +1,14 @@
 """``kgservice serve``: the service under gunicorn, with the demo city loaded on first start.
 
 One gunicorn worker process with threads (``KGSERVICE_THREADS``): an on-disk Oxigraph store can
-be open in one process only, and Oxigraph evaluates queries without holding the GIL, so threads
-use every core. When a query outlives its time limit inside the engine, the worker is retired
-gracefully (in-flight requests finish, new connections wait in the master's listen queue) and
-gunicorn starts a fresh one; ending the old process is what stops the work.
+be open for writing in one process only, and Oxigraph evaluates queries without holding the GIL,
+so threads use every core. When a query outlives its time limit inside the engine, the worker is
+retired gracefully (in-flight requests finish, new connections wait in the master's listen
+queue) and gunicorn starts a fresh one; ending the old process is what stops the work.
+
+Read-only mode (``KGSERVICE_READ_ONLY``) serves a store loaded before in ``KGSERVICE_WORKERS``
+worker processes, each holding it open with ``Store.read_only``: Python's per-request work
+then runs on every core too. Nothing is loaded or reasoned at start, and writes are refused.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import click
 from gunicorn.app.base import BaseApplication
 
 from kgservice.iri import DEFAULT_SECRET
-from kgservice.settings import Settings
+from kgservice.settings import Settings, worker_count
 from kgservice.store import open_store
 from kgservice.store.base import Store
 
@@ -36,10 +40,20 @@ DEMO_SECRET_WARNING = (
 
 
 def prepare_store(settings: Settings, echo=click.echo) -> None:
-    """Load the ontology and the demo city into the store if it is empty; then release it."""
+    """Load the ontology and the demo city into the store if it is empty; then release it.
+
+    In read-only mode the store must hold data already (else
+    :class:`~kgservice.errors.InputError`), and is left as it is."""
     if settings.iri_secret == DEFAULT_SECRET:
         echo(DEMO_SECRET_WARNING)
     store = open_store(settings)
+    if settings.read_only:
+        try:
+            graphs = len(store.graph_names())
+            echo(f"store (read-only): {store.quad_count():,} quads in {graphs} graphs")
+        finally:
+            store.close()
+        return
     try:
         if store.graph_names():
             echo(f"store: {store.quad_count():,} quads in {len(store.graph_names())} graphs")
@@ -82,7 +96,8 @@ def load_demo(store: Store, settings: Settings, echo=click.echo) -> None:
 
 
 class ServiceApplication(BaseApplication):
-    """gunicorn running :func:`kgservice.web.app.create_app` in one threaded worker."""
+    """gunicorn running :func:`kgservice.web.app.create_app` in threaded workers (one, or
+    ``KGSERVICE_WORKERS`` in read-only mode)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -92,7 +107,7 @@ class ServiceApplication(BaseApplication):
         settings = self.settings
         options = {
             "bind": f"{settings.host}:{settings.port}",
-            "workers": 1,
+            "workers": worker_count(settings),
             "worker_class": "gthread",
             "threads": settings.threads,
             "timeout": max(30, int(settings.query_timeout) * 2),

@@ -56,6 +56,10 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _optional_positive_int(value: str) -> int | None:
+    return _positive_int(value) if value.strip() else None
+
+
 def _count(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -198,6 +202,23 @@ SETTINGS: tuple[Setting, ...] = (
         "8",
         _positive_int,
         "Requests served at once by `kgservice serve`.",
+    ),
+    Setting(
+        "READ_ONLY",
+        "false",
+        _bool,
+        "Serve the embedded store read-only (opened with Oxigraph's `Store.read_only`), in "
+        "`KGSERVICE_WORKERS` processes: writes are refused (403/405), nothing is loaded or "
+        "reasoned at start, and a missing or empty store stops the start. Never beside a "
+        "process that writes the same store.",
+    ),
+    Setting(
+        "WORKERS",
+        "",
+        _optional_positive_int,
+        "Worker processes of `kgservice serve`; empty: the number of cores in read-only mode, "
+        "else 1. More than 1 needs `KGSERVICE_READ_ONLY=true` (a store open for writing is "
+        "held by one process).",
     ),
     Setting(
         "PUBLIC_URL",
@@ -385,4 +406,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         except ValueError as error:
             shown = "(hidden)" if setting.secret else repr(raw)
             raise SettingsError(f"{setting.key}={shown}: {error}") from None
+    _check_combinations(values)
     return Settings(values)
+
+
+def _check_combinations(values: Mapping[str, Any]) -> None:
+    """Settings that are valid alone but not together."""
+    if (values["WORKERS"] or 1) > 1 and not values["READ_ONLY"]:
+        raise SettingsError(
+            f"{PREFIX}WORKERS={values['WORKERS']} needs {PREFIX}READ_ONLY=true: a store open "
+            "for writing can be held by one process only (use KGSERVICE_THREADS for more "
+            "requests at once, or serve a loaded store read-only)"
+        )
+    if values["READ_ONLY"] and values["STORE_URL"]:
+        raise SettingsError(
+            f"{PREFIX}READ_ONLY=true serves the embedded store ({PREFIX}STORE), but "
+            f"{PREFIX}STORE_URL names a remote one; unset one of them"
+        )
+
+
+def worker_count(settings: Settings) -> int:
+    """Worker processes of ``kgservice serve``: ``KGSERVICE_WORKERS``, by default the number of
+    cores in read-only mode and 1 otherwise."""
+    if settings.workers:
+        return settings.workers
+    return (os.cpu_count() or 1) if settings.read_only else 1

@@ -6,6 +6,8 @@ threads, as in production) and ``oxigraph serve --union-default-graph`` on the c
 identical quads. The service answers an anonymous reader from the graphs it may see (every graph
 but the raw personal ones, named one by one as the query's dataset); ``--reader privileged``
 sends the personal-data token, so the service queries the union of all graphs as Oxigraph does.
+``--workers N`` runs the service in read-only mode (``KGSERVICE_READ_ONLY``) with N worker
+processes, each holding the store open with ``Store.read_only``.
 The queries touch no personal property, so both servers must return the same number of results:
 each query is fetched once from each first, and a difference stops the benchmark.
 
@@ -372,10 +374,16 @@ class Server:
 
 
 def service_server(
-    store: Path, workdir: Path, threads: int, max_rows: int, token: str | None = None
+    store: Path,
+    workdir: Path,
+    threads: int,
+    max_rows: int,
+    token: str | None = None,
+    workers: int | None = None,
 ) -> Server:
     """``kgservice serve`` on ``store``, configured only by this benchmark; ``token``, if
-    given, is its personal-data token."""
+    given, is its personal-data token; ``workers``, if given, serves the store read-only in
+    that many processes."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KGSERVICE_")}
     env |= {
@@ -389,6 +397,8 @@ def service_server(
     }
     if token:
         env["KGSERVICE_PERSONAL_DATA_TOKEN"] = token
+    if workers:
+        env |= {"KGSERVICE_READ_ONLY": "true", "KGSERVICE_WORKERS": str(workers)}
     return Server(
         SERVICE,
         [sys.executable, "-m", "kgservice", "serve"],
@@ -400,14 +410,16 @@ def service_server(
     )
 
 
-def floor_server(body: bytes, media_type: str, workdir: Path, threads: int) -> Server:
-    """:mod:`kgservice.bench.floor` under the same gunicorn worker as ``kgservice serve``."""
+def floor_server(
+    body: bytes, media_type: str, workdir: Path, threads: int, workers: int = 1
+) -> Server:
+    """:mod:`kgservice.bench.floor` under the same gunicorn workers as ``kgservice serve``."""
     port = free_port()
     body_file = workdir / "floor-body"
     body_file.write_bytes(body)
     env = dict(os.environ) | {BODY_ENV: str(body_file), TYPE_ENV: media_type}
     command = [
-        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", "1",
+        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(workers),
         "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
         "kgservice.bench.floor:app",
     ]  # fmt: skip
@@ -703,7 +715,8 @@ def measure_floor(
     query = next(query for query in queries if query.name == fastest.query)
     workdir = service.log_path.parent
     threads = int((service.env or {}).get("KGSERVICE_THREADS", "8"))
-    server = floor_server(fetch(service, query), query.accept, workdir, threads)
+    workers = int((service.env or {}).get("KGSERVICE_WORKERS", "1"))
+    server = floor_server(fetch(service, query), query.accept, workdir, threads, workers)
     server.start()
     results = result_count(query, fetch(server, query))  # also a warm-up
     cpu = server.cpu_seconds()
@@ -712,12 +725,13 @@ def measure_floor(
     return Floor(server, Row(query.name, FLOOR, results, sample))
 
 
-def floor_note(floor: Row, rows: list[Row], threads: int) -> str:
+def floor_note(floor: Row, rows: list[Row], threads: int, workers: int = 1) -> str:
     oxigraph = next(row for row in rows if row.server == OXIGRAPH and row.query == floor.query)
     ratio = floor.sample.rate / oxigraph.sample.rate if oxigraph.sample.rate else 0.0
     return (
         f"WSGI floor: a WSGI app that sends {floor.query}'s answer without doing anything, under "
-        f"the same gunicorn worker (1 × {threads} threads), answered {floor.sample.rate:.1f} "
+        f"the same gunicorn workers ({workers} × {threads} threads), answered "
+        f"{floor.sample.rate:.1f} "
         f"requests/s using {_ms(floor.sample.cpu_ms_per_request)} ms of CPU per request: "
         f"{ratio:.2f}× oxigraph serve on that query, the most any Python WSGI service can reach "
         "on queries that short."
@@ -768,10 +782,17 @@ class Setup:
     oxigraph: str
     reader: str = "anonymous"
     load: float = 0.0  # the machine's 1-minute load average before the run (other work)
+    workers: int | None = None  # read-only mode with this many worker processes
 
 
 def _ms(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "—"
+
+
+def _workers_text(workers: int | None) -> str:
+    if not workers:
+        return "1 worker"
+    return f"{workers} read-only worker{'s' if workers > 1 else ''}"
 
 
 def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
@@ -782,8 +803,8 @@ def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
         f"City: {setup.people:,} people, {setup.quads:,} quads with the ontology",
         f"Load: {setup.concurrency} keep-alive connections, {setup.seconds:g} s per query per "
         f"server (slices alternating), client: {setup.client}",
-        f"kgservice serve: gunicorn gthread, 1 worker × {setup.threads} threads, "
-        f"KGSERVICE_MAX_ROWS={setup.max_rows}, {setup.reader} reader; "
+        f"kgservice serve: gunicorn gthread, {_workers_text(setup.workers)} × {setup.threads} "
+        f"threads, KGSERVICE_MAX_ROWS={setup.max_rows}, {setup.reader} reader; "
         f"{setup.oxigraph} serve --union-default-graph",
         f"Machine: {machine()}; load average before the run {setup.load:.2f}",
         "",
@@ -851,6 +872,7 @@ def bench_serve(
     max_rows: int = 10_000,
     reader: str = "anonymous",
     only: Iterable[str] | None = None,
+    workers: int | None = None,
     echo: Callable[[str], None] = lambda line: None,
 ) -> str:
     """Load a city, start both servers, check the results agree, measure; the table.
@@ -859,6 +881,7 @@ def bench_serve(
     graphs, so its queries run over the visible graphs named one by one. ``privileged`` sends
     the personal-data token (to both servers alike; Oxigraph ignores it), so the service runs
     them over the union default graph as Oxigraph does: the difference is the HTTP layer.
+    ``workers`` runs the service read-only in that many processes (``KGSERVICE_READ_ONLY``).
     """
     threads = threads or max(8, concurrency)
     token = secrets.token_urlsafe(16) if reader == "privileged" else None
@@ -871,7 +894,7 @@ def bench_serve(
             city.queries = [query for query in city.queries if query.name in chosen]
         generator = load_generator(client, workdir)
         servers = [
-            service_server(city.store, workdir, threads, max_rows, token),
+            service_server(city.store, workdir, threads, max_rows, token, workers),
             oxigraph_server(city.copy, workdir),
         ]
         for server in servers:
@@ -900,8 +923,10 @@ def bench_serve(
         oxigraph_version(),
         reader,
         load_before,
+        workers,
     )
     if json_out is not None:
         report = report_json(setup, rows, city.queries) | {"floor": _row_json(floor.row)}
         json_out.write_text(json.dumps(report, indent=2), "utf-8")
-    return table(setup, rows, city.queries) + "\n\n" + floor_note(floor.row, rows, threads)
+    note = floor_note(floor.row, rows, threads, workers or 1)
+    return table(setup, rows, city.queries) + "\n\n" + note

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kgservice.protocol.errors import NotAcceptable
 from kgservice.protocol.formats import (
@@ -50,6 +51,10 @@ from kgservice.protocol.formats import (
 
 _QVALUE = re.compile(r"(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)\Z")
 _MAX_ECHO = 200
+#: Choices remembered (clients send the same few Accept headers again and again), and the
+#: longest header remembered.
+CHOICE_CACHE_SIZE = 512
+CHOICE_CACHE_MAX_CHARS = 1024
 
 # Specificity levels of a range matching a format.
 _ANY, _TYPE_WILDCARD, _ALIAS, _EXACT = 0, 1, 2, 3
@@ -154,8 +159,15 @@ def negotiate(accept_header: str | None, kind: Kind, format_param: str | None = 
     """The format of a response of ``kind``; raise :class:`NotAcceptable` (406) if none fits.
 
     A non-empty ``format_param`` wins over ``accept_header``. Without a (valid) ``Accept``, or
-    with ``*/*``, the default is JSON for results and Turtle for graphs.
+    with ``*/*``, the default is JSON for results and Turtle for graphs. The choice depends on
+    the three arguments only, so it is remembered for the headers seen last (a refusal is not).
     """
+    if len(accept_header or "") + len(format_param or "") > CHOICE_CACHE_MAX_CHARS:
+        return _negotiate(accept_header, kind, format_param)
+    return _negotiate_cached(accept_header, kind, format_param)
+
+
+def _negotiate(accept_header: str | None, kind: Kind, format_param: str | None) -> Format:
     if format_param and format_param.strip():
         return format_from_param(format_param, kind)
     ranges = parse_accept(accept_header)
@@ -170,3 +182,6 @@ def negotiate(accept_header: str | None, kind: Kind, format_param: str | None = 
         header = (accept_header or "").strip()[:_MAX_ECHO]
         raise _not_acceptable(f"Accept: {header!r} matches", kind)
     return min(ranked, key=lambda pair: pair[0])[1]
+
+
+_negotiate_cached = lru_cache(maxsize=CHOICE_CACHE_SIZE)(_negotiate)

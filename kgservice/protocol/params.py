@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 import pyoxigraph as ox
@@ -101,8 +102,15 @@ def parse_urlencoded(data: bytes, what: str = "the request body") -> list[tuple[
     """Decode ``application/x-www-form-urlencoded`` bytes into (name, value) pairs, in order.
 
     ``+`` is a space and ``%XX`` a byte; the decoded bytes must be UTF-8 (400 otherwise, with the
-    offset in the percent-decoded name or value). Also right for a raw query string.
+    offset in the percent-decoded name or value). Also right for a raw query string. Short
+    inputs are decoded once and remembered (clients repeat the same query strings).
     """
+    if len(data) > DECODE_CACHE_MAX_BYTES:
+        return _parse_urlencoded(bytes(data), what)
+    return list(_parse_urlencoded_cached(bytes(data), what))
+
+
+def _parse_urlencoded(data: bytes, what: str) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     for chunk in data.split(b"&"):
         if not chunk:
@@ -112,6 +120,16 @@ def parse_urlencoded(data: bytes, what: str = "the request body") -> list[tuple[
         value = decode_utf8(_percent_decode(raw_value), f"parameter {name!r} in {what}")
         pairs.append((name, value))
     return pairs
+
+
+#: Decoded query strings and bodies remembered, and the longest remembered.
+DECODE_CACHE_SIZE = 256
+DECODE_CACHE_MAX_BYTES = 16 * 1024
+
+
+@lru_cache(maxsize=DECODE_CACHE_SIZE)
+def _parse_urlencoded_cached(data: bytes, what: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_parse_urlencoded(data, what))
 
 
 def _percent_decode(raw: bytes) -> bytes:

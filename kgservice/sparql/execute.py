@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import islice
 
 import pyoxigraph as ox
@@ -20,7 +21,7 @@ from kgservice.errors import InputError
 from kgservice.protocol.formats import Format, Kind
 from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import QueryRequest, UpdateRequest
-from kgservice.sparql.guard import check_shape, check_targets, remote_targets
+from kgservice.sparql.guard import Target, check_shape, check_targets, remote_targets
 from kgservice.sparql.lexer import Token
 from kgservice.sparql.reach import reads_predicates
 from kgservice.sparql.results import Truncation, write_solutions
@@ -28,6 +29,10 @@ from kgservice.store.base import QueryDataset, Store, UpdateDataset
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _STREAM_CHUNK = 64 * 1024
+#: Query texts whose checks are remembered (most recently used kept), and the longest text
+#: remembered: a long query costs more to run than to check, and would fill memory.
+ANALYSIS_CACHE_SIZE = 1024
+ANALYSIS_CACHE_MAX_CHARS = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -118,24 +123,53 @@ def prepare_query(
     meant to hold: when the query provably reads none of them, the store may answer it from
     the union of all graphs, if it finds the hidden graphs hold nothing else.
     """
-    found = check_shape(
-        request.query, max_bytes=limits.max_query_bytes, max_depth=limits.max_query_depth
-    )
-    form = query_form(found)
-    fmt = negotiate(accept, _kind(form), format_param)
-    own_targets = remote_targets(request.query, found)
-    check_targets(
-        own_targets + _dataset_targets(request),
-        limits.allowed_remote,
-        _local_graph_check(store, hidden),
-    )
+    analysis = analyse_query(request.query, limits.max_query_bytes, limits.max_query_depth)
+    fmt = negotiate(accept, _kind(analysis.form), format_param)
+    dataset_targets = _dataset_targets(request)
+    if analysis.targets or dataset_targets:
+        check_targets(
+            analysis.targets + tuple(dataset_targets),
+            limits.allowed_remote,
+            _local_graph_check(store, hidden),
+        )
     dataset = _dataset(request) or None
-    has_from = any(target.clause.startswith("FROM") for target in own_targets)
-    if dataset is None and hidden is not None and not has_from:
+    if dataset is None and hidden is not None and not analysis.has_from:
         dataset = visible_dataset(store, hidden)
-        if hidden_predicates and not reads_predicates(request.query, found, hidden_predicates):
+        if hidden_predicates and not reads_predicates(request.query, None, hidden_predicates):
             dataset = replace(dataset, unread_predicates=hidden_predicates)
-    return PreparedQuery(request, form, fmt, dataset)
+    return PreparedQuery(request, analysis.form, fmt, dataset)
+
+
+@dataclass(frozen=True)
+class QueryAnalysis:
+    """What the checks learn from a query's text alone: its form and remote targets."""
+
+    form: str
+    targets: tuple[Target, ...]  # SERVICE, FROM and FROM NAMED in the text
+
+    @property
+    def has_from(self) -> bool:
+        return any(target.clause.startswith("FROM") for target in self.targets)
+
+
+def analyse_query(text: str, max_bytes: int, max_depth: int) -> QueryAnalysis:
+    """Check a query's size and depth (raising as :func:`check_shape` does) and find its form
+    and targets. The answer depends on the text and the two limits only, so it is remembered
+    for the :data:`ANALYSIS_CACHE_SIZE` texts used last (short ones): a service asked the same
+    lookups again and again (with other IRIs, or the same) then checks each text once. Refused
+    text raises every time (errors are not remembered)."""
+    if len(text) > ANALYSIS_CACHE_MAX_CHARS:
+        return _analyse(text, max_bytes, max_depth)
+    return _analyse_cached(text, max_bytes, max_depth)
+
+
+def _analyse(text: str, max_bytes: int, max_depth: int) -> QueryAnalysis:
+    found = check_shape(text, max_bytes=max_bytes, max_depth=max_depth)
+    form = query_form(found)
+    return QueryAnalysis(form, tuple(remote_targets(text, found)))
+
+
+_analyse_cached = lru_cache(maxsize=ANALYSIS_CACHE_SIZE)(_analyse)
 
 
 def visible_dataset(store: Store, hidden: HiddenGraphs) -> QueryDataset:
@@ -148,9 +182,7 @@ def visible_dataset(store: Store, hidden: HiddenGraphs) -> QueryDataset:
     return QueryDataset(default, visible)
 
 
-def _dataset_targets(request: QueryRequest) -> list:
-    from kgservice.sparql.guard import Target
-
+def _dataset_targets(request: QueryRequest) -> list[Target]:
     pairs = [("FROM", "default-graph-uri", iri) for iri in request.default_graph_uris]
     pairs += [("FROM NAMED", "named-graph-uri", iri) for iri in request.named_graph_uris]
     return [Target(clause, iri, f"<{iri}>", 0, 0, name) for clause, name, iri in pairs]

@@ -21,12 +21,16 @@ The structure (which positions hold variables or paths) comes from rdflib's SPAR
 is slow (1–12 ms), so the verdict is cached by the query's *skeleton*: its tokens with IRIs,
 strings, numbers and language tags blanked out. Two queries with one skeleton have the same
 structure; the names they use are checked on every request (a token scan, microseconds).
+The whole verdict is also remembered per query text and predicate set (the same text gives the
+same verdict) for the :data:`VERDICT_CACHE_SIZE` texts used last, so a lookup asked again skips
+even the token scan.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 from rdflib import URIRef
 from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
@@ -34,17 +38,31 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kgservice.sparql.lexer import Token, prologue, term_iri
+from kgservice.sparql.lexer import Token, prologue, term_iri, tokens
 
 _ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _BLANKED = frozenset({"iri", "string", "number", "langtag"})
 _PARSER_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
 SKELETON_CACHE_SIZE = 4096
+VERDICT_CACHE_SIZE = 1024
+VERDICT_CACHE_MAX_CHARS = 16 * 1024  # longer texts are not remembered whole
 
 
-def reads_predicates(text: str, found: list[Token], predicates: frozenset[str]) -> bool:
-    """Whether the query ``text`` (its tokens ``found``) may match a triple whose predicate is
-    one of ``predicates``: ``False`` only when that is proven."""
+def reads_predicates(text: str, found: list[Token] | None, predicates: frozenset[str]) -> bool:
+    """Whether the query ``text`` (its tokens ``found``, or ``None`` to lex them when needed)
+    may match a triple whose predicate is one of ``predicates``: ``False`` only when that is
+    proven."""
+    if len(text) > VERDICT_CACHE_MAX_CHARS:
+        return _reads_predicates(text, list(tokens(text)) if found is None else found, predicates)
+    return _verdict_for_text(text, predicates)
+
+
+@lru_cache(maxsize=VERDICT_CACHE_SIZE)
+def _verdict_for_text(text: str, predicates: frozenset[str]) -> bool:
+    return _reads_predicates(text, list(tokens(text)), predicates)
+
+
+def _reads_predicates(text: str, found: list[Token], predicates: frozenset[str]) -> bool:
     if any(token.is_keyword("DESCRIBE", "SERVICE") for token in found):
         return True
     if _names_read_or_unknown(found, predicates):

@@ -325,3 +325,40 @@ def open_embedded(path: Path | None = None, *, union_default_graph: bool = True)
         for leftover in path.glob(BULK_LEFTOVERS):
             leftover.unlink(missing_ok=True)
     return EmbeddedStore(store, union_default_graph=union_default_graph, on_disk=path is not None)
+
+
+class ReadOnlyEmbeddedStore(EmbeddedStore):
+    """An embedded store opened with ``Store.read_only`` (:func:`open_read_only`)."""
+
+    read_only = True
+
+    def close(self) -> None:
+        """Release the store (a read-only store has nothing to flush)."""
+        del self.oxigraph
+        gc.collect()
+
+
+def open_read_only(path: Path, *, union_default_graph: bool = True) -> ReadOnlyEmbeddedStore:
+    """Open the loaded store at ``path`` read-only (Oxigraph's ``Store.read_only``).
+
+    Several processes may hold it so at once (``KGSERVICE_READ_ONLY``: gunicorn workers), but
+    none may write it meanwhile: Oxigraph leaves reading a store another process writes
+    undefined. Writes through the returned store fail in Oxigraph; the service refuses them
+    before. A missing folder, or a store without a quad, is an :class:`InputError`: read-only
+    mode serves what was loaded before, it loads nothing.
+    """
+    if not (path / "CURRENT").is_file():  # RocksDB's marker of an existing database
+        raise InputError(
+            f"{path}: no store there; read-only mode serves a store loaded before "
+            "(kgservice load, or kgservice serve without KGSERVICE_READ_ONLY)"
+        )
+    try:
+        store = ox.Store.read_only(str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open the store read-only: {exc}") from exc
+    if next(iter(store.quads_for_pattern(None, None, None, None)), None) is None:
+        raise InputError(
+            f"{path}: the store is empty; read-only mode serves a store loaded before "
+            "(kgservice load, or kgservice serve without KGSERVICE_READ_ONLY)"
+        )
+    return ReadOnlyEmbeddedStore(store, union_default_graph=union_default_graph, on_disk=True)

@@ -67,7 +67,11 @@ def create_app(
             timeouts=lambda: runner.timeouts,
         ),
         personal_properties=personal_properties(),
-        reasoner=Refresher(store) if settings.reasoning == MATERIALIZE else None,
+        reasoner=(
+            Refresher(store)
+            if settings.reasoning == MATERIALIZE and not settings.read_only
+            else None
+        ),
     )
     app.extensions[EXTENSION] = state
     for blueprint in _blueprints():

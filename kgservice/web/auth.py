@@ -11,6 +11,11 @@
   misconfigured client notices.
 
 Tokens are compared in constant time.
+
+In read-only mode (``KGSERVICE_READ_ONLY``) no token allows a write: :func:`refuse_if_read_only`
+answers an update 403 (``/sparql`` takes POST, for queries, so the method is not what is wrong)
+and a Graph Store write 405 with ``Allow: GET, HEAD`` (the ``/store`` resource then has no
+method that changes it).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hmac
 from flask import request
 
 from kgservice.errors import KGServiceError
+from kgservice.protocol.errors import MethodNotAllowed
 
 _REALM = 'Bearer realm="kgservice"'
 
@@ -38,6 +44,22 @@ class Forbidden(KGServiceError):
     """403: writes are switched off on this service."""
 
     http_status = 403
+
+
+READ_ONLY_REASON = (
+    "this service runs read-only (KGSERVICE_READ_ONLY=true): its store is open read-only in "
+    "several processes and takes no writes; write through a service that runs without "
+    "KGSERVICE_READ_ONLY (not beside this one), or with kgservice load"
+)
+
+
+def refuse_if_read_only(read_only: bool, *, graph_store: bool = False) -> None:
+    """Raise when the service is read-only: 405 for a Graph Store write, 403 for an update."""
+    if not read_only:
+        return
+    if graph_store:
+        raise MethodNotAllowed(f"{request.method} /store: {READ_ONLY_REASON}", ("GET", "HEAD"))
+    raise Forbidden(f"SPARQL update refused: {READ_ONLY_REASON}")
 
 
 def bearer_token(header: str | None) -> str | None:

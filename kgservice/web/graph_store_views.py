@@ -28,7 +28,8 @@ from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import parse_urlencoded
 from kgservice.sparql.execute import write_graph
 from kgservice.store.base import GraphTarget
-from kgservice.web.auth import require_writer
+from kgservice.web.auth import refuse_if_read_only, require_writer
+from kgservice.web.runner import whole_body
 from kgservice.web.sparql_views import hidden_graphs
 from kgservice.web.state import ServiceState, current_state
 from kgservice.web.writing import audited_refusals, commit_write
@@ -77,6 +78,7 @@ def graph_store() -> Response:
         if graph is None:
             raise InputError("name the graph: ?graph=<IRI> or ?default")
         return _get(state, graph, _format_param(args))
+    refuse_if_read_only(state.settings.read_only, graph_store=True)
     with audited_refusals(state):
         require_writer(state.settings.write_token)
         if request.method == "DELETE":
@@ -118,7 +120,9 @@ def _get(state: ServiceState, graph: GraphTarget, format_param: str | None) -> R
         lambda chosen, emit: write_graph(triples, chosen, emit),
         timeout=None,
     )
-    response = Response(body, content_type=ready.content_type, headers={"Vary": "Accept"})
+    response = Response(
+        whole_body(body), content_type=ready.content_type, headers={"Vary": "Accept"}
+    )
     response.direct_passthrough = True
     return response
 

@@ -27,7 +27,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from kgservice.store.base import StoreTimeout
@@ -39,6 +39,59 @@ _DONE = object()
 _GRACE_SECONDS = 0.5
 _QUEUE_CHUNKS = 8
 _HEAD_BYTES = 64 * 1024  # a body this short is written whole before the headers go
+
+
+def whole_body(body: Iterable[bytes]) -> bytes | Iterable[bytes]:
+    """The body as bytes when :meth:`Runner.stream` had all of it (the response then has a
+    ``Content-Length`` and is sent without chunked framing), else the body as it is."""
+    return b"".join(body) if isinstance(body, list) else body
+
+
+class _Signal:
+    """A one-way flag set by one thread and awaited by others: a lock held until it is set.
+
+    Cheaper than ``threading.Event`` (no condition variable, no lock made per wait) on the
+    path every request takes."""
+
+    __slots__ = ("_lock", "_set")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lock.acquire()
+        self._set = False
+
+    def set(self) -> None:
+        """Set the flag (again: no effect); call from one thread only."""
+        if not self._set:
+            self._set = True
+            self._lock.release()
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the flag was set within ``timeout`` seconds (``None``: no limit)."""
+        if self._set:
+            return True
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            return False
+        self._lock.release()  # for the next waiter
+        return True
+
+
+class _Flag:
+    """A flag threads set and read (a bool: reading and writing one is atomic)."""
+
+    __slots__ = ("_set",)
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def is_set(self) -> bool:
+        return self._set
 
 
 class _Default:
@@ -153,22 +206,26 @@ class Runner:
         prepare: Callable[[], T],
         write_body: Callable[[T, Callable[[bytes], None]], None],
         timeout: float | _Default | None = _DEFAULT,
-    ) -> tuple[T, Iterator[bytes]]:
+    ) -> tuple[T, Iterable[bytes]]:
         """Run ``prepare()`` (the headers' worth of work) then ``write_body`` in one thread.
 
-        Returns ``prepare``'s result and an iterator over the body's chunks that the response
-        sends, once the body is complete or its first 64 KiB are written: a short answer
-        crosses between the threads once, and an error while writing it still gets a proper
-        error response, since nothing was sent. One deadline bounds both, serialisation
-        included (as Fuseki's overall timeout does): ``timeout``, the runner's own by default,
-        or ``None`` for none (a Graph Store download, which is a plain scan).
+        Returns ``prepare``'s result and the body's chunks that the response sends, once the
+        body is complete or its first 64 KiB are written: a short answer crosses between the
+        threads once, and an error while writing it still gets a proper error response, since
+        nothing was sent. A complete body comes as a list (so its length is known: see
+        :func:`whole_body`), a longer one as an iterator that streams the rest. One deadline
+        bounds both, serialisation included (as Fuseki's overall timeout does): ``timeout``,
+        the runner's own by default, or ``None`` for none (a Graph Store download, which is a
+        plain scan).
         """
         limit = self.timeout if isinstance(timeout, _Default) else timeout
         deadline = time.monotonic() + (limit if limit is not None else 10**9)
-        chunks: queue.Queue[object] = queue.Queue(maxsize=_QUEUE_CHUNKS)
-        ready = threading.Event()
-        cancelled = threading.Event()
-        finished = threading.Event()
+        # The queue for a long body is made when the body turns out long: most answers are
+        # short, and cross between the threads once, with the headers.
+        chunks: list[queue.Queue[object]] = []
+        ready = _Signal()
+        cancelled = _Flag()
+        finished = _Signal()
         box: dict[str, object] = {}
         head: list[bytes] = []  # the body's start, handed over with the headers
         mode = {"streaming": False, "size": 0}
@@ -178,7 +235,7 @@ class Runner:
                 if cancelled.is_set():
                     raise Cancelled()
                 try:
-                    chunks.put(item, timeout=0.2)
+                    chunks[0].put(item, timeout=0.2)
                     return
                 except queue.Full:
                     continue
@@ -192,6 +249,7 @@ class Runner:
             head.append(chunk)
             mode["size"] += len(chunk)
             if mode["size"] >= _HEAD_BYTES:  # a long body: send what there is, stream the rest
+                chunks.append(queue.Queue(maxsize=_QUEUE_CHUNKS))
                 mode["streaming"] = True
                 ready.set()
 
@@ -220,16 +278,16 @@ class Runner:
         if not mode["streaming"]:  # the whole answer is here (or its error: nothing was sent)
             if "error" in box:
                 raise box["error"]  # type: ignore[misc]
-            return box["value"], iter(head)  # type: ignore[return-value]
-        body = self._body(chunks, deadline, cancelled, finished)
+            return box["value"], head  # type: ignore[return-value]
+        body = self._body(chunks[0], deadline, cancelled, finished)
         return box["value"], itertools.chain(head, body)  # type: ignore[return-value]
 
     def _body(
         self,
         chunks: queue.Queue[object],
         deadline: float,
-        cancelled: threading.Event,
-        finished: threading.Event,
+        cancelled: _Flag,
+        finished: _Signal,
     ) -> Iterator[bytes]:
         try:
             while True:
@@ -250,7 +308,7 @@ class Runner:
         finally:
             cancelled.set()  # the client went away, or the body is done
 
-    def _timed_out(self, finished: threading.Event) -> None:
+    def _timed_out(self, finished: threading.Event | _Signal) -> None:
         self.timeouts += 1
         if finished.wait(_GRACE_SECONDS):
             return

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, redirect, request, url_for
 
 from kgservice.describe import serialize
 from kgservice.describe.service import service_description as describe
+from kgservice.describe.void import SD
 from kgservice.errors import WriteConflict
 from kgservice.privacy import is_personal_graph, personal_properties
 from kgservice.protocol.formats import FORM_URLENCODED
@@ -29,7 +30,8 @@ from kgservice.sparql.guard import check_shape
 from kgservice.sparql.update_reach import unmaskable_write
 from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore
-from kgservice.web.auth import require_writer, sees_personal_data
+from kgservice.web.auth import refuse_if_read_only, require_writer, sees_personal_data
+from kgservice.web.runner import whole_body
 from kgservice.web.state import ServiceState, current_state
 from kgservice.web.writing import audited_refusals, commit_blind, commit_write
 from kgservice.writes import Delta, update_delta
@@ -97,7 +99,7 @@ def _answer_response(answer: Answer, body) -> Response:
     headers = {"Vary": "Accept"}
     if answer.truncated:
         headers[TRUNCATED_HEADER] = str(answer.truncated.limit)
-    response = Response(body, headers=headers, content_type=answer.format.content_type)
+    response = Response(whole_body(body), headers=headers, content_type=answer.format.content_type)
     response.direct_passthrough = True
     return response
 
@@ -108,6 +110,7 @@ def _update(state: ServiceState, operation: UpdateRequest) -> Response:
     effect is split, validated and applied as one transaction. A remote store with validation
     switched off everywhere (``KGSERVICE_VALIDATE_WRITES=none``) runs it as it is instead: the
     service then reads nothing of the store, and refuses what it could not mask."""
+    refuse_if_read_only(state.settings.read_only)  # nothing could change: nothing to audit
     with audited_refusals(state):
         require_writer(state.settings.write_token)
         base = _public_url("sparql.endpoint")
@@ -171,6 +174,8 @@ def service_description(state: ServiceState, format_param: str | None) -> Respon
         # A remote store's functions are its own: its Service Description tells, not ours.
         extension_functions=None if isinstance(state.store, EmbeddedStore) else (),
     )
+    if state.settings.read_only:  # the endpoint takes no SPARQL Update then
+        graph.remove((None, SD.supportedLanguage, SD.SPARQL11Update))
     data = serialize(graph, fmt)
     return Response(data, content_type=fmt.content_type, headers={"Vary": "Accept"})
 
