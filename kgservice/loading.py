@@ -2,7 +2,10 @@
 
 Every source is read, checked and mapped before anything is written; then each source replaces its
 named graph, its personal graph and its catalog entry in one transaction (a source new to the
-store: one atomic bulk ingestion, :func:`write_sources`). A broken file changes nothing.
+store: one atomic bulk ingestion, :func:`write_sources`; a new source of more than
+:data:`~kgservice.store.embedded.BULK_BATCH` quads, such as the population of a million people,
+one ingestion per batch with its catalog entry last, see :func:`_insert_new`). A broken file
+changes nothing.
 
 Personal data (:mod:`kgservice.privacy`, docs/data-model.md §6): the source's graph
 ``graph:<source id>`` gets every non-personal triple and a masked copy of each personal one; the
@@ -14,8 +17,9 @@ any personal graph an earlier load left.
 from __future__ import annotations
 
 import re
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,7 +37,7 @@ from kgservice.privacy import (
     split_personal,
 )
 from kgservice.store.base import Store
-from kgservice.store.embedded import EmbeddedStore
+from kgservice.store.embedded import BULK_BATCH, EmbeddedStore
 
 if TYPE_CHECKING:
     from kgservice.mapping.run import MappedSource
@@ -114,16 +118,15 @@ def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[Load
         dataset = next(source.catalog.subjects(DCAT.distribution, None), None)
         if not isinstance(dataset, URIRef):
             raise InputError(f"{source.source_id}: the mapping gave no dataset description")
-        split = split_statements(source.ntriples, properties)
         graph = ox.NamedNode(str(source.graph))
         private_graph = personal_graph(str(source.graph))
-        description = source.catalog
-        if split.personal:
-            description = Graph() + source.catalog
-            description.add((dataset, URIRef(PERSONAL_GRAPH_PROPERTY), URIRef(private_graph)))
         if _is_new(store, graph, ox.NamedNode(private_graph), dataset):
-            store.insert_nquads(*_nquads(split, graph, private_graph, description))
+            public_count, personal_count = _insert_new(
+                store, source, properties, graph, private_graph, dataset
+            )
         else:
+            split = split_statements(source.ntriples, properties)
+            description = _description(source.catalog, dataset, private_graph, split.personal)
             also = (
                 personal_update(private_graph, split.personal_triples)
                 + " ;\n"
@@ -132,19 +135,108 @@ def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[Load
             # One update, one transaction: the public graph, the personal graph, the catalog
             # entry.
             store.replace_graph(graph, _parse_lines(split.public) + split.masked, also)
+            public_count = len(split.public) + len(split.masked)
+            personal_count = len(split.personal)
+            del split
         seconds = time.perf_counter() - started
         loaded.append(
             LoadedSource(
                 source.source_id,
                 str(source.graph),
                 source.record_count,
-                len(split.public) + len(split.masked),
+                public_count,
                 seconds,
-                private_graph if split.personal else None,
-                len(split.personal),
+                private_graph if personal_count else None,
+                personal_count,
             )
         )
     return loaded
+
+
+def _description(catalog: Graph, dataset: URIRef, private_graph: str, personal: object) -> Graph:
+    """The catalog entry, naming the personal graph if the source has personal data."""
+    if not personal:
+        return catalog
+    description = Graph() + catalog
+    description.add((dataset, URIRef(PERSONAL_GRAPH_PROPERTY), URIRef(private_graph)))
+    return description
+
+
+#: Statements split and written as N-Quads at once when a new source is added: each batch's
+#: quads (with the masked copies) stay well under :data:`BULK_BATCH`.
+SPLIT_BATCH = 400_000
+
+
+@dataclass
+class _Batch:
+    """One batch of a new source's N-Quads, in the spool file."""
+
+    offset: int
+    size: int
+    quads: int
+
+
+def _insert_new(
+    store: EmbeddedStore,
+    source: MappedSource,
+    properties: Iterable[str],
+    graph: ox.NamedNode,
+    private_graph: str,
+    dataset: URIRef,
+) -> tuple[int, int]:
+    """Add a source the store does not hold; (public triples, personal triples).
+
+    The statements are split :data:`SPLIT_BATCH` at a time (cut between subjects, so each
+    subject's masked copies are made once) into N-Quads spooled to a temporary file, so the
+    source is never in memory whole. Then, if the whole document is under :data:`BULK_BATCH`
+    quads, it is added in one atomic step (:meth:`EmbeddedStore.insert_nquads`). A bigger one
+    (a city of a million people) cannot be one bulk ingestion, and one transaction of ten million
+    quads takes more than ten gigabytes; it is added one batch at a time, each batch one atomic
+    ingestion, the catalogue entry last: readers see its graphs grow during the load, and a load
+    killed half-way leaves a graph without a catalogue entry, which the next load replaces
+    (:func:`_is_new` is false then). A source whose statements hold blank nodes is added in one
+    step whatever its size (a label must mean one node in all of them).
+    """
+    public_count = personal_count = 0
+    batches: list[_Batch] = []
+    blank = False
+    with tempfile.TemporaryFile() as spool:
+        for lines in _subject_batches(source.ntriples, SPLIT_BATCH):
+            split = split_statements(lines, properties)
+            blank = blank or any("_:" in line for line in lines)  # or in a literal: harmless
+            document, quads = _data_nquads(split, graph, private_graph)
+            batches.append(_Batch(spool.tell(), len(document), quads))
+            spool.write(document)
+            public_count += len(split.public) + len(split.masked)
+            personal_count += len(split.personal)
+            del split, document, lines
+        description = _description(source.catalog, dataset, private_graph, personal_count)
+        catalog, catalog_quads = _catalog_nquads(description)
+        total = sum(batch.quads for batch in batches) + catalog_quads
+        if total < BULK_BATCH or blank:
+            spool.seek(0)
+            store.insert_nquads(spool.read() + catalog, total)
+            return public_count, personal_count
+        for batch in batches:
+            spool.seek(batch.offset)
+            store.insert_nquads(spool.read(batch.size), batch.quads)
+        store.insert_nquads(catalog, catalog_quads)  # the entry last: the source is complete
+    return public_count, personal_count
+
+
+def _subject_batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    """Lists of about ``size`` statements, cut only where the subject changes."""
+    batch: list[str] = []
+    last = None
+    for line in lines:
+        subject = line.split(" ", 1)[0]
+        if len(batch) >= size and subject != last:
+            yield batch
+            batch = []
+        batch.append(line)
+        last = subject
+    if batch:
+        yield batch
 
 
 @dataclass(frozen=True)
@@ -211,11 +303,10 @@ def _is_new(
     return next(iter(entry), None) is None
 
 
-def _nquads(
-    split: SplitStatements, graph: ox.NamedNode, private_graph: str, description: Graph
+def _data_nquads(
+    split: SplitStatements, graph: ox.NamedNode, private_graph: str
 ) -> tuple[bytes, int]:
-    """One N-Quads document of a source's public graph, personal graph and catalog entry, and
-    its number of statements."""
+    """N-Quads of a source's public and personal statements, and their number."""
     masked = ox.serialize(split.masked, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     in_graph = f" <{graph.value}> ."
     in_private = f" <{private_graph}> ."
@@ -223,12 +314,17 @@ def _nquads(
     lines = [line[:-2] + in_graph for line in split.public]
     lines += [line[:-2] + in_graph for line in masked.splitlines()]
     lines += [line[:-2] + in_private for line in split.personal]
+    if not lines:
+        return b"", 0
+    return "\n".join(lines).encode("utf-8") + b"\n", len(lines)
+
+
+def _catalog_nquads(description: Graph) -> tuple[bytes, int]:
+    """N-Quads of a catalog entry in the catalog graph, and their number."""
     entry = ox.parse(description.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES)
     catalog = ox.NamedNode(CATALOG_GRAPH)
     quads = [ox.Quad(q.subject, q.predicate, q.object, catalog) for q in entry]
-    document = "\n".join(lines).encode("utf-8") + b"\n"
-    document += ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    return document, len(lines) + len(quads)
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads)
 
 
 def refresh_derived(store: Store, reasoning: str) -> list[str]:

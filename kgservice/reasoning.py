@@ -52,6 +52,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 
 import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
@@ -60,6 +61,7 @@ from kgservice.iri import graph_iri
 from kgservice.loading import ONTOLOGY_GRAPH
 from kgservice.privacy import is_personal_graph, personal_properties
 from kgservice.store.base import GraphTarget, QueryDataset, Store
+from kgservice.store.embedded import BULK_BATCH, EmbeddedStore
 
 log = logging.getLogger(__name__)
 
@@ -179,76 +181,178 @@ def input_graphs(store: Store) -> list[GraphTarget]:
 def read_facts(store: Store, tbox: TBox) -> set[ox.Triple]:
     """The input triples the rules can use: types of the hierarchy's classes and triples of the
     reasoned properties (personal properties excepted)."""
+    return set(_read_facts(store, tbox))
+
+
+def _read_facts(store: Store, tbox: TBox) -> Iterator[ox.Triple]:
+    """:func:`read_facts` as they come (possibly repeated), not held in a set."""
     properties = tbox.properties - personal_properties()
     if not tbox.classes and not properties:
-        return set()
+        return iter(())
     query = (
         "CONSTRUCT { ?s ?p ?o } WHERE {\n"
         f"  {{ VALUES ?o {{ {_iris(tbox.classes)} }} ?s ?p ?o FILTER(?p = <{RDF.type}>) }}\n"
         f"  UNION {{ VALUES ?p {{ {_iris(properties)} }} ?s ?p ?o }}\n"
         "}"
     )
-    return set(_triples(store.query(query, QueryDataset(input_graphs(store)))))
+    return _triples(store.query(query, QueryDataset(input_graphs(store))))
+
+
+def _as_update(rule: str) -> str:
+    """A rule's CONSTRUCT as an update that adds its new triples (those not in the default
+    graph) to the default graph and to :data:`_NEXT`."""
+    head, body = rule.split("} WHERE {", 1)
+    template = head.split("{", 1)[1]
+    body = body.rstrip().removesuffix("}")
+    return (
+        f"INSERT {{ {template} GRAPH <{_NEXT}> {{ {template} }} }} "
+        f"WHERE {{ {body} FILTER NOT EXISTS {{ {template} }} }}"
+    )
+
+
+_NEXT = "urn:kgservice:reasoning:next"  # the triples the current round added
+_FACTS = "urn:kgservice:reasoning:facts"  # the input triples (after the first round)
+_UPDATES = tuple(_as_update(rule) for rule in _RULES)
+_ADD_BATCH = 100_000  # transitive-closure triples added to the scratch store at once
 
 
 class _Scratch:
-    """The in-memory store the rules run on, and every triple known so far."""
+    """The in-memory store the rules run on: the axioms (graph ``_TBOX``), every triple known so
+    far (the default graph: facts and derived), the last round's triples (``_DELTA``; in the
+    first round the facts, which then become ``_FACTS``) and this round's (``_NEXT``). What the
+    rounds derived is the default graph less ``_FACTS`` (the facts are fewer than what they
+    entail, so they are the ones kept twice).
 
-    def __init__(self, tbox: TBox, facts: set[ox.Triple]) -> None:
+    Triples stay in the store rather than in Python sets: a Python ``ox.Triple`` takes about
+    400 bytes, and a city of a million people has about ten million facts and entailments.
+    """
+
+    def __init__(self, tbox: TBox, facts: Iterable[ox.Triple]) -> None:
         self.store = ox.Store()
         self.store.extend(_quads(tbox.axioms, ox.NamedNode(_TBOX)))
-        self.known = set(facts)
-        self.store.extend(_quads(facts, ox.DefaultGraph()))
+        for block in _blocks(facts, _ADD_BATCH):
+            self.store.extend(_quads(block, ox.DefaultGraph()))
+        self.store.update(f"INSERT {{ GRAPH <{_DELTA}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}")
+        self.facts = self._count(None)
+        self.first = True
 
-    def derive(self, query: str, store: ox.Store | None = None) -> set[ox.Triple]:
-        """The new triples of a rule's CONSTRUCT (added to what is known)."""
-        new = {t for t in _triples((store or self.store).query(query)) if t not in self.known}
-        self.known |= new
-        self.store.extend(_quads(new, ox.DefaultGraph()))
-        return new
+    def _count(self, graph: str | None) -> int:
+        where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        result = self.store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        return int(next(iter(result))["n"].value)  # type: ignore[index, arg-type]
 
-    def set_delta(self, triples: set[ox.Triple]) -> None:
-        self.store.remove_graph(ox.NamedNode(_DELTA))
-        self.store.extend(_quads(triples, ox.NamedNode(_DELTA)))
+    def predicates(self, graph: str) -> set[str]:
+        """The predicates of a graph's triples."""
+        result = self.store.query(f"SELECT DISTINCT ?p WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return {row["p"].value for row in result}  # type: ignore[index, union-attr]
 
-    def transitive(self, prop: str) -> set[ox.Triple]:
-        """The closure of one transitive property, on a store of its triples alone."""
+    def apply_rules(self) -> None:
+        """Each one-premise rule over ``_DELTA``: new triples to the default graph and ``_NEXT``."""
+        for update in _UPDATES:
+            self.store.update(update)
+
+    def transitive(self, prop: str) -> None:
+        """The closure of one transitive property, on a store of its triples alone; the new
+        triples to the default graph and ``_NEXT``."""
         alone = ox.Store()
         found = self.store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph())
         alone.extend(_quads((quad.triple for quad in found), ox.DefaultGraph()))
-        return self.derive(_transitive_rule(prop), alone)
+        closed = _triples(alone.query(_transitive_rule(prop)))
+        del alone
+        following = ox.NamedNode(_NEXT)
+        for block in _blocks(closed, _ADD_BATCH):
+            new = [q for q in _quads(block, ox.DefaultGraph()) if q not in self.store]
+            self.store.extend(new)
+            self.store.extend(ox.Quad(q.subject, q.predicate, q.object, following) for q in new)
+
+    def next_round(self) -> bool:
+        """Make this round's triples the delta (and add them to the derived); False if none."""
+        if self.first:  # the delta was the facts: keep them
+            self.store.update(f"MOVE SILENT GRAPH <{_DELTA}> TO GRAPH <{_FACTS}>")
+            self.first = False
+        if not self._count(_NEXT):
+            return False
+        self.store.update(f"MOVE SILENT GRAPH <{_NEXT}> TO GRAPH <{_DELTA}>")
+        return True
+
+    def derived(self) -> Iterator[ox.Triple]:
+        """Every triple the rounds derived (none of them a fact)."""
+        facts, store = ox.NamedNode(_FACTS), self.store
+        for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+            if ox.Quad(quad.subject, quad.predicate, quad.object, facts) not in store:
+                yield quad.triple
+
+
+def _run(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[_Scratch, int]:
+    """Apply the rules to ``facts`` until a round adds nothing; the scratch store and the rounds."""
+    scratch, rounds = _Scratch(tbox, facts), 0
+    unclosed = scratch.predicates(_DELTA)  # properties with triples since their closure
+    while scratch.facts:
+        rounds += 1
+        scratch.apply_rules()
+        unclosed |= scratch.predicates(_NEXT)
+        for prop in tbox.transitive:
+            if prop in unclosed:
+                scratch.transitive(prop)
+                unclosed.discard(prop)
+        if not scratch.next_round():
+            break
+    return scratch, rounds
 
 
 def closure(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[set[ox.Triple], int]:
     """Everything the rules derive from ``facts`` and not among them; and the rounds it took."""
-    facts = set(facts)
-    scratch, delta, rounds = _Scratch(tbox, facts), facts, 0
-    unclosed = {t.predicate.value for t in facts}  # properties with triples since their closure
-    while delta:
-        rounds += 1
-        scratch.set_delta(delta)
-        new: set[ox.Triple] = set()
-        for rule in _RULES:
-            new |= scratch.derive(rule)
-        unclosed |= {t.predicate.value for t in new}
-        for prop in tbox.transitive:
-            if prop in unclosed:
-                new |= scratch.transitive(prop)
-                unclosed.discard(prop)
-        delta = new
-    return scratch.known - facts, rounds
+    scratch, rounds = _run(tbox, facts)
+    return set(scratch.derived()), rounds
 
 
 def materialise(store: Store) -> Materialised:
     """Make ``graph:inferred`` hold what the ontology entails of the input graphs."""
     started = time.perf_counter()
     tbox = read_tbox(store)
-    facts = read_facts(store, tbox)
-    derived, rounds = closure(tbox, facts)
-    inferred = {t for t in derived if not _has_blank_node(t)}
-    added, removed = write_inferred(store, inferred)
+    scratch, rounds = _run(tbox, _read_facts(store, tbox))
+    inferred = (t for t in scratch.derived() if not _has_blank_node(t))
+    if store.has_graph(INFERRED_GRAPH) or not isinstance(store, EmbeddedStore):
+        triples = set(inferred)
+        added, removed = write_inferred(store, triples)
+        count = len(triples)
+    else:
+        count = added = _insert_inferred(store, inferred)
+        removed = 0
     seconds = time.perf_counter() - started
-    return Materialised(len(inferred), added, removed, len(facts), rounds, seconds)
+    return Materialised(count, added, removed, scratch.facts, rounds, seconds)
+
+
+def _insert_inferred(store: EmbeddedStore, triples: Iterable[ox.Triple]) -> int:
+    """Make ``graph:inferred``, which the store does not hold, from ``triples``; how many.
+
+    Under :data:`~kgservice.store.embedded.BULK_BATCH` triples it appears in one atomic step.
+    More (a city of a million people entails millions) are added a batch at a time, each batch
+    one atomic bulk ingestion: one transaction of them would take gigabytes. Readers may see it
+    grow then, and a run killed half-way leaves part of it, which the next run completes (it
+    writes the difference).
+    """
+    graph = INFERRED_GRAPH
+    documents: list[tuple[bytes, int]] = []
+    for block in _blocks(triples, BULK_BATCH // 2):
+        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in block]
+        documents.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads)))
+        del quads
+    count = sum(quads for _, quads in documents)
+    if not count:
+        return 0
+    if count < BULK_BATCH:
+        store.insert_nquads(b"".join(document for document, _ in documents), count)
+    else:
+        for document, quads in documents:
+            store.insert_nquads(document, quads)
+    return count
+
+
+def _blocks(items: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
+    iterator = iter(items)
+    while block := list(islice(iterator, size)):
+        yield block
 
 
 def write_inferred(store: Store, triples: set[ox.Triple]) -> tuple[int, int]:

@@ -3,6 +3,7 @@ file loads nothing, and ``kill -9`` during the write phase leaves each source wh
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 import signal
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
+from kgservice import loading
 from kgservice.cli import cli
 from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.iri import graph_iri
@@ -285,3 +287,42 @@ def test_kill_during_the_write_phase_leaves_each_source_whole_or_absent(tmp_path
         outcomes.add(sum(numbers != (0, 0, 0) for numbers in state.values()))
     assert len(outcomes) > 1, f"every kill had the same outcome: {outcomes}"
     assert not list(store.glob("bulk-*.sst"))  # files of a killed bulk load: deleted at open
+
+
+def test_a_source_bigger_than_a_bulk_batch_is_added_batch_by_batch(
+    city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new source over ``BULK_BATCH`` quads goes in one bulk ingestion per batch of statements
+    (cut between subjects), the catalogue entry last; the store ends up the same."""
+    mapped = map_sources([city])
+    store = open_embedded(tmp_path / "whole")
+    whole = write_sources(store, mapped)
+    store.close()
+    monkeypatch.setattr(loading, "BULK_BATCH", 500)
+    monkeypatch.setattr(loading, "SPLIT_BATCH", 97)
+    store = open_embedded(tmp_path / "batches")
+    calls: list[int] = []
+    insert = store.insert_nquads
+
+    def counted(document: bytes, quads: int) -> None:
+        calls.append(quads)
+        insert(document, quads)
+
+    monkeypatch.setattr(store, "insert_nquads", counted)
+    batched = write_sources(store, mapped)
+    store.close()
+    assert len(calls) > len(mapped) + 2  # population, at least, went in several batches
+    assert max(calls) < 500
+    assert [(s.triples, s.personal_triples) for s in batched] == [
+        (s.triples, s.personal_triples) for s in whole
+    ]
+    assert snapshot(tmp_path / "batches") == snapshot(tmp_path / "whole")
+
+
+def test_subject_batches_cut_only_between_subjects() -> None:
+    lines = [f"<urn:s:{i // 3}> <urn:p> <urn:o:{i}> ." for i in range(20)]
+    batches = list(loading._subject_batches(lines, 4))
+    assert [line for batch in batches for line in batch] == lines
+    assert all(len(batch) == 6 for batch in batches[:-1])
+    subjects = [{line.split(" ", 1)[0] for line in batch} for batch in batches]
+    assert all(not (a & b) for a, b in itertools.pairwise(subjects))

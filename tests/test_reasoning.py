@@ -426,3 +426,32 @@ def test_questions_answer_the_same_with_graph_inferred(
     present: typed patterns where a subproperty would match (``sccm:atPlace`` is also a
     resident's ``city:residence``), and graph:inferred left out where graphs are sources."""
     assert answers(reasoned, question_id) == answers(unreasoned, question_id)
+
+
+def test_a_big_first_graph_inferred_goes_in_batches(
+    reasoned: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first graph:inferred over ``BULK_BATCH`` triples is added one bulk batch at a time (one
+    transaction of millions would take gigabytes); it holds what one step would."""
+    from kgservice import reasoning
+
+    store = open_embedded(tmp_path / "store")
+    for graph in reasoned.graph_names():
+        if graph != INFERRED_GRAPH:
+            store.add_to_graph(graph, reasoned.triples(graph))
+    monkeypatch.setattr(reasoning, "BULK_BATCH", 50)
+    calls: list[int] = []
+    insert = store.insert_nquads
+
+    def counted(document: bytes, quads: int) -> None:
+        calls.append(quads)
+        insert(document, quads)
+
+    monkeypatch.setattr(store, "insert_nquads", counted)
+    result = materialise(store)
+    assert len(calls) > 1 and max(calls) <= 25
+    assert result.triples == result.added == sum(calls) == len(inferred(reasoned))
+    assert inferred(store) == inferred(reasoned)
+    again = materialise(store)
+    assert (again.added, again.removed) == (0, 0)
+    store.close()

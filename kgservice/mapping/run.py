@@ -14,13 +14,18 @@ mapped. The triples are sorted, so the same input gives the same output (the cat
 
 from __future__ import annotations
 
+import heapq
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
+from itertools import accumulate, islice
 from pathlib import Path
+from typing import overload
 
 import pandas as pd
 import pyoxigraph as ox
@@ -65,13 +70,118 @@ PLACEHOLDER_NAME = "市辖区"
 Frames = dict[str, pd.DataFrame]
 
 
+class Statements(Sequence[str]):
+    """Sorted, distinct N-Triples statements held compactly: one UTF-8 text and line offsets.
+
+    A million people map to about ten million statements; as Python strings (and a set to make
+    them distinct) they took several gigabytes, as one ``bytes`` they take their size on disk.
+    UTF-8 bytes sort as their code points do, so the order is ``sorted()``'s order of the strings.
+    """
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, lines: Iterable[bytes] = ()) -> None:
+        """From UTF-8 statements (no line end), already sorted and distinct."""
+        parts: list[bytes] = []
+        starts = array("q", [0])
+        lines = iter(lines)
+        while block := list(islice(lines, PARSE_LINES)):
+            end = starts[-1]
+            starts.extend(accumulate((len(line) + 1 for line in block), initial=end))
+            starts.pop(len(starts) - len(block) - 1)  # ``initial`` repeats the last start
+            parts.append(b"\n".join(block) + b"\n")
+        self._text: bytes | bytearray = b"".join(parts)
+        self._starts = starts
+
+    @classmethod
+    def merged(cls, runs: Sequence[Statements]) -> Statements:
+        """The distinct statements of sorted runs, merged in order (into one buffer of their
+        total size, so the merge takes no more than the runs again)."""
+        text = bytearray(sum(len(run._text) for run in runs))
+        starts = array("q", [0])
+        end = 0
+        for line in _distinct(heapq.merge(*(run.encoded() for run in runs))):
+            stop = end + len(line)
+            text[end:stop] = line
+            text[stop] = 10  # "\n"
+            end = stop + 1
+            starts.append(end)
+        del text[end:]
+        merged = cls()
+        merged._text, merged._starts = text, starts
+        return merged
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1 or start >= stop:
+                return [self[i] for i in range(start, stop, step)]
+            return self.block(start, stop).decode("utf-8").split("\n")[:-1]
+        count = len(self)
+        if index < 0:
+            index += count
+        if not 0 <= index < count:
+            raise IndexError("statement index out of range")
+        return self._text[self._starts[index] : self._starts[index + 1] - 1].decode("utf-8")
+
+    def block(self, start: int, stop: int) -> bytes:
+        """Statements ``start`` to ``stop`` (exclusive) as UTF-8 text, each ending in ``\\n``."""
+        stop = min(stop, len(self))
+        if start >= stop:
+            return b""
+        return bytes(memoryview(self._text)[self._starts[start] : self._starts[stop]])
+
+    def __iter__(self) -> Iterator[str]:
+        for start in range(0, len(self), PARSE_LINES):
+            yield from self[start : start + PARSE_LINES]
+
+    def encoded(self) -> Iterator[bytes]:
+        """The statements as UTF-8, without line ends, in order."""
+        for start in range(0, len(self), PARSE_LINES):
+            yield from self.block(start, start + PARSE_LINES).split(b"\n")[:-1]
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, str):
+            return False
+        index = bisect_left(self, line)  # sorted: a binary search
+        return index < len(self) and self[index] == line
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Statements):
+            return self._text == other._text
+        if isinstance(other, Sequence):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<Statements: {len(self)}>"
+
+
+def _distinct(lines: Iterable[bytes]) -> Iterator[bytes]:
+    previous = None
+    for line in lines:
+        if line != previous:
+            yield line
+            previous = line
+
+
 @dataclass(frozen=True)
 class MappedSource:
     """The RDF of one source: its data (for its named graph) and its catalog description."""
 
     source_id: str
     graph: URIRef  # graph:<source id>
-    ntriples: tuple[str, ...]  # the data as sorted N-Triples statements ("<s> <p> <o> .")
+    ntriples: Sequence[str]  # the data as sorted N-Triples statements ("<s> <p> <o> ."):
+    # a tuple, or :class:`Statements` (what mapping gives: compact)
     catalog: Graph  # the DCAT/PROV description, for graph:catalog
     record_count: int
     files: tuple[Path, ...]
@@ -132,10 +242,10 @@ def map_sources(paths: Iterable[str | Path]) -> list[MappedSource]:
     """
     groups = group_sources(paths)
     tables = [_read_group(group) for group in groups]
-    return [
-        _map_tables(group[0].kind, group_tables)
-        for group, group_tables in zip(groups, tables, strict=True)
-    ]
+    mapped = []
+    for group in groups:  # each source's tables are let go once it is mapped
+        mapped.append(_map_tables(group[0].kind, tables.pop(0)))
+    return mapped
 
 
 def _map_files(files: list[SourceFile]) -> MappedSource:
@@ -161,8 +271,7 @@ def _read_group(files: list[SourceFile]) -> list[Table]:
 
 def _map_tables(kind: SourceKind, tables: list[Table], at: datetime | None = None) -> MappedSource:
     """Derive the in-memory sources, run the kind's mapping and describe the result."""
-    frames = PREPARERS[kind.id](kind, tables)
-    ntriples = materialize(kind.mapping, frames)
+    ntriples = materialize(kind.mapping, PREPARERS[kind.id](kind, tables))
     record_count = sum(t.record_count for t in tables)
     facts = [FileFacts(t.path.name, t.byte_size) for t in tables]
     catalog = describe_source(kind, facts, record_count, len(ntriples), at)
@@ -174,7 +283,7 @@ def _map_tables(kind: SourceKind, tables: list[Table], at: datetime | None = Non
 # ------------------------------------------------------------------------------- Morph-KGC
 
 
-def materialize(mapping: str, frames: Frames) -> tuple[str, ...]:
+def materialize(mapping: str, frames: Frames) -> Statements:
     """Run one YARRRML mapping of ``mappings/`` on in-memory frames; sorted N-Triples lines.
 
     Frames are passed as lists of records, not as DataFrames: Morph-KGC deletes every ``"`` from
@@ -182,6 +291,8 @@ def materialize(mapping: str, frames: Frames) -> tuple[str, ...]:
     Empty strings are missing values (``na_values`` is set to the empty string only). Big inputs
     are mapped :data:`CHUNK_ROWS` rows at a time, which bounds Morph-KGC's working memory; the
     mappings join nothing, so the union of the chunks' triples is the triples of the whole.
+    Each chunk's statements are sorted and kept as compact :class:`Statements`, then merged;
+    ``frames`` is emptied before the merge (its columns are no longer needed).
     """
     try:
         import morph_kgc
@@ -191,16 +302,22 @@ def materialize(mapping: str, frames: Frames) -> tuple[str, ...]:
             "(it installs morph-kgc==2.10.0 with pip --no-deps)"
         ) from exc
 
-    statements: set[str] = set()
+    runs: list[Statements] = []
     with resources.as_file(resources.files("kgservice.mapping") / "mappings" / mapping) as path:
         config = _config(path)
         for chunk in _chunks(frames, CHUNK_ROWS):
             sources = {name: frame.to_dict("records") for name, frame in chunk.items()}
             with _morph_kgc_logging():
                 found = morph_kgc.materialize_set(config, python_source=sources)
-            statements.update(statement + " ." for statement in found)
-            del found, sources
-    return tuple(sorted(statements))
+            del sources
+            encoded = sorted(statement.encode("utf-8") + b" ." for statement in found)
+            del found
+            runs.append(Statements(encoded))
+            del encoded
+    frames.clear()  # the caller's only copy: free the derived columns before the merge
+    if len(runs) == 1:
+        return runs[0]
+    return Statements.merged(runs)
 
 
 def _chunks(frames: Frames, size: int) -> Iterator[Frames]:

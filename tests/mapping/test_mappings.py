@@ -274,3 +274,19 @@ def test_triples_and_quads_parse_block_by_block(monkeypatch: pytest.MonkeyPatch)
     quads = list(source.quads())
     assert {q.graph_name.value for q in quads} == {"https://w3id.org/sckm/graph/facilities"}
     assert [q.triple for q in quads] == triples
+
+
+def test_statements_behave_as_their_sorted_tuple(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Mapped statements are kept as one UTF-8 text; they read as the sorted tuple of strings."""
+    monkeypatch.setattr(run, "PARSE_LINES", 3)
+    lines = sorted({'<urn:b> <urn:p> "é" .', '<urn:a> <urn:p> "z" .', "<urn:c> <urn:p> <urn:o> ."})
+    lines += ['<urn:d> <urn:p> "临沂" .', '<urn:d> <urn:q> "😀" .']
+    runs = [run.Statements(line.encode() for line in part) for part in (lines[::2], lines[1::2])]
+    statements = run.Statements.merged([*runs, runs[0]])  # a repeated run: kept once
+    assert statements == tuple(lines) and list(statements) == lines
+    assert len(statements) == 5 and statements[-1] == lines[-1] and statements[1:4] == lines[1:4]
+    assert lines[3] in statements and '<urn:e> <urn:p> "x" .' not in statements
+    assert run.Statements() == () and list(run.Statements()) == []
+    source = mapped("population.csv")
+    assert isinstance(source.ntriples, run.Statements)
+    assert list(source.ntriples) == sorted(set(source.ntriples))
