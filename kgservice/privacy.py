@@ -307,26 +307,29 @@ def split_personal(
     return public, personal
 
 
-def unmasked_quads(store: ox.Store, properties: Iterable[str] | None = None) -> Iterator[ox.Quad]:
+def unmasked_quads(
+    store: ox.Store,
+    properties: Iterable[str] | None = None,
+    leave_out: frozenset[str] = frozenset(),
+) -> Iterator[ox.Quad]:
     """Every quad of ``store`` except the masked copies: the data as its sources gave it.
 
     For those with full rights (validation): a personal triple in a graph that has a personal
     graph in the store is a masked copy and is left out; the raw value is in the personal graph,
     which is kept. A graph without a personal graph (loaded before this layout, or written
     through the service before :mod:`kgservice.writes` split service writes too) keeps all its
-    triples.
+    triples. The named graphs of ``leave_out`` (e.g. the derived ones) are not read at all.
     """
     personal_iris = frozenset(personal_properties() if properties is None else properties)
     masked_in = masked_graphs(store)
-    for quad in store.quads_for_pattern(None, None, None, None):
-        graph = quad.graph_name
-        if (
-            isinstance(graph, ox.NamedNode)
-            and graph.value in masked_in
-            and quad.predicate.value in personal_iris
-        ):
+    for graph in (ox.DefaultGraph(), *store.named_graphs()):
+        if isinstance(graph, ox.NamedNode) and graph.value in leave_out:
             continue
-        yield quad
+        masked = isinstance(graph, ox.NamedNode) and graph.value in masked_in
+        for quad in store.quads_for_pattern(None, None, None, graph):
+            if masked and quad.predicate.value in personal_iris:
+                continue
+            yield quad
 
 
 def _personal_of(graph: str) -> str | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.loading import ensure_ontology, load_sources, refresh_derived
 from kgservice.store.embedded import EmbeddedStore, open_embedded
+from kgservice.store.snapshot import copy_quads
 
 
 def loaded_city(people: int = 200, seed: int = 11, bad_share: float = 0.05) -> EmbeddedStore:
@@ -25,7 +26,18 @@ def loaded_city(people: int = 200, seed: int = 11, bad_share: float = 0.05) -> E
 def copy_of(store: EmbeddedStore) -> EmbeddedStore:
     """An in-memory copy of ``store``: its quads and its named graphs, empty ones too."""
     copy = open_embedded(None)
-    copy.oxigraph.bulk_extend(store.oxigraph)
-    for graph in store.oxigraph.named_graphs():
-        copy.oxigraph.add_graph(graph)
+    copy_quads(store.oxigraph, copy.oxigraph)
     return copy
+
+
+def count_inserts(monkeypatch, store: EmbeddedStore) -> list[int]:
+    """Make ``store`` note the quad count of every ``insert_nquads`` call in the list returned."""
+    calls: list[int] = []
+    insert = store.insert_nquads
+
+    def counted(document: bytes, quads: int) -> None:
+        calls.append(quads)
+        insert(document, quads)
+
+    monkeypatch.setattr(store, "insert_nquads", counted)
+    return calls

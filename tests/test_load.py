@@ -27,6 +27,7 @@ from kgservice.mapping.run import MappedSource, map_sources
 from kgservice.namespaces import CITY
 from kgservice.privacy import personal_properties, split_personal
 from kgservice.store import open_embedded
+from tests.cities import count_inserts
 
 GRAPH = "https://w3id.org/sckm/graph/"
 COUNT_DATASETS = f"""
@@ -301,14 +302,7 @@ def test_a_source_bigger_than_a_bulk_batch_is_added_batch_by_batch(
     monkeypatch.setattr(loading, "BULK_BATCH", 500)
     monkeypatch.setattr(loading, "SPLIT_BATCH", 97)
     store = open_embedded(tmp_path / "batches")
-    calls: list[int] = []
-    insert = store.insert_nquads
-
-    def counted(document: bytes, quads: int) -> None:
-        calls.append(quads)
-        insert(document, quads)
-
-    monkeypatch.setattr(store, "insert_nquads", counted)
+    calls = count_inserts(monkeypatch, store)
     batched = write_sources(store, mapped)
     store.close()
     assert len(calls) > len(mapped) + 2  # population, at least, went in several batches

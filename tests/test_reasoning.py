@@ -34,6 +34,7 @@ from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.store.remote import RemoteStore
 from kgservice.web.app import create_app
 from kgservice.web.state import EXTENSION
+from tests.cities import count_inserts
 from tests.questions.support import load_fixture
 from tests.servers import oxigraph_server
 
@@ -440,14 +441,7 @@ def test_a_big_first_graph_inferred_goes_in_batches(
         if graph != INFERRED_GRAPH:
             store.add_to_graph(graph, reasoned.triples(graph))
     monkeypatch.setattr(reasoning, "BULK_BATCH", 50)
-    calls: list[int] = []
-    insert = store.insert_nquads
-
-    def counted(document: bytes, quads: int) -> None:
-        calls.append(quads)
-        insert(document, quads)
-
-    monkeypatch.setattr(store, "insert_nquads", counted)
+    calls = count_inserts(monkeypatch, store)
     result = materialise(store)
     assert len(calls) > 1 and max(calls) <= 25
     assert result.triples == result.added == sum(calls) == len(inferred(reasoned))

@@ -22,7 +22,7 @@ from functools import cache
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kgservice.privacy import masked_graphs, personal_properties
+from kgservice.privacy import unmasked_quads
 from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.validation.findings import Finding
 
@@ -54,21 +54,13 @@ def validation_copy(
 ) -> ValidationCopy:
     """The quads of ``store`` that validation reads (no graph of ``derived``, raw personal
     values), copied into an in-memory store."""
-    personal = frozenset(personal_properties() if properties is None else properties)
-    masked = masked_graphs(store)
     fingerprint = 0
 
     def read() -> Iterable[ox.Quad]:
         nonlocal fingerprint
-        for graph in (ox.DefaultGraph(), *store.named_graphs()):
-            if isinstance(graph, ox.NamedNode) and graph.value in derived:
-                continue  # never read, not even walked through
-            copies_masked = isinstance(graph, ox.NamedNode) and graph.value in masked
-            for quad in store.quads_for_pattern(None, None, None, graph):
-                if copies_masked and quad.predicate.value in personal:
-                    continue
-                fingerprint += hash(quad)
-                yield quad
+        for quad in unmasked_quads(store, properties, leave_out=derived):
+            fingerprint += hash(quad)
+            yield quad
 
     copy = open_embedded(None)
     copy.oxigraph.bulk_extend(read())
