@@ -16,7 +16,6 @@ tables follow. ``--json`` writes every figure (each section's JSON) with the mac
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import statistics
@@ -186,11 +185,6 @@ def _median(values: Iterable[float]) -> float | None:
     return statistics.median(found) if found else None
 
 
-def _geomean(values: Iterable[float | None]) -> float | None:
-    found = [v for v in values if v]
-    return math.exp(sum(math.log(v) for v in found) / len(found)) if found else None
-
-
 def ingest_ratio(figures: dict) -> float | None:
     """``oxigraph load`` seconds over kgservice's write seconds (medians): ≥ 0.5 is the target."""
     ours = _median(run["seconds"].get("write") for run in figures.get("kgservice", []))
@@ -225,12 +219,14 @@ def validation_figures(figures: dict) -> dict[str, object]:
 def http_ratios(figures: dict) -> dict[str, dict[str, float | None]]:
     """Per client count: the throughput ratio to ``oxigraph serve`` on the question mix (the
     queries with work in the engine) and on simple lookups (geometric means)."""
+    from kgservice.bench.serve import geometric_mean
+
     result = {}
     for clients, report in figures.items():
         ratios = report.get("ratios", {})
         result[clients] = {
-            "mix": _geomean(r for q, r in ratios.items() if q not in LOOKUPS),
-            "lookups": _geomean(r for q, r in ratios.items() if q in LOOKUPS),
+            "mix": geometric_mean(r for q, r in ratios.items() if q not in LOOKUPS),
+            "lookups": geometric_mean(r for q, r in ratios.items() if q in LOOKUPS),
         }
     return result
 
