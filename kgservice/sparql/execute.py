@@ -21,6 +21,7 @@ from kgservice.errors import InputError
 from kgservice.protocol.formats import Format, Kind
 from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import QueryRequest, UpdateRequest
+from kgservice.sparql.confine import confine_reads
 from kgservice.sparql.guard import Target, check_shape, check_targets, remote_targets
 from kgservice.sparql.lexer import Token
 from kgservice.sparql.reach import reads_predicates
@@ -135,9 +136,23 @@ def prepare_query(
     dataset = _dataset(request) or None
     if dataset is None and hidden is not None and not analysis.has_from:
         dataset = visible_dataset(store, hidden)
-        if hidden_predicates and not reads_predicates(request.query, None, hidden_predicates):
-            dataset = replace(dataset, unread_predicates=hidden_predicates)
+        if hidden_predicates:
+            request, dataset = _over_union(request, dataset, hidden_predicates)
     return PreparedQuery(request, analysis.form, fmt, dataset)
+
+
+def _over_union(
+    request: QueryRequest, dataset: QueryDataset, hidden_predicates: frozenset[str]
+) -> tuple[QueryRequest, QueryDataset]:
+    """The query and dataset that let the store answer over the union of all graphs: as it is
+    when it provably reads no hidden predicate, or with its reads of them confined to the
+    visible named graphs (:func:`~kgservice.sparql.confine.confine_reads`); else unchanged."""
+    if reads_predicates(request.query, None, hidden_predicates):
+        confined = confine_reads(request.query, hidden_predicates)
+        if confined is None:
+            return request, dataset
+        request = replace(request, query=confined)
+    return request, replace(dataset, unread_predicates=hidden_predicates)
 
 
 @dataclass(frozen=True)

@@ -67,30 +67,33 @@ def _reads_predicates(text: str, found: list[Token], predicates: frozenset[str])
         return True
     if _names_read_or_unknown(found, predicates):
         return True
-    return not _structure_safe(_skeleton(found), text)
+    return not _structure_safe(skeleton(found), text)
 
 
 def _names_read_or_unknown(found: list[Token], predicates: frozenset[str]) -> bool:
     """Whether a name in the query is one of ``predicates``, or cannot be resolved as the store
-    will: a relative IRI without BASE (the store resolves it against the endpoint's URL), a
-    prefix never declared, a token the lexer does not know."""
+    will (:func:`unresolvable`)."""
     prefixes, base = prologue(found)
-    for token in found:
-        kind = token.kind
-        if kind == "error":
-            return True
-        if kind == "iri":
-            if base is None and not _ABSOLUTE.match(token.text, 1):
-                return True
-        elif kind != "pname":
-            continue
-        iri = term_iri(token, prefixes, base)
-        if iri is None or iri in predicates:
-            return True
-    return False
+    return any(
+        unresolvable(token, prefixes, base) or term_iri(token, prefixes, base) in predicates
+        for token in found
+    )
 
 
-def _skeleton(found: list[Token]) -> tuple[str, ...]:
+def unresolvable(token: Token, prefixes: dict[str, str], base: str | None) -> bool:
+    """Whether ``token`` is a name that cannot be resolved as the store will resolve it: a
+    relative IRI without BASE (the store resolves it against the endpoint's URL), a prefix never
+    declared, or a token the lexer does not know."""
+    if token.kind == "error":
+        return True
+    if token.kind == "iri":
+        return base is None and not _ABSOLUTE.match(token.text, 1)
+    return token.kind == "pname" and term_iri(token, prefixes, base) is None
+
+
+def skeleton(found: list[Token]) -> tuple[str, ...]:
+    """The tokens' texts with IRIs, strings, numbers and language tags blanked out: queries with
+    one skeleton have one structure."""
     return tuple(token.kind if token.kind in _BLANKED else token.text for token in found)
 
 
@@ -110,13 +113,26 @@ def _structure_safe(skeleton: tuple[str, ...], text: str) -> bool:
 
 
 def _parse_and_check(text: str) -> bool:
+    algebra = parse_algebra(text)
+    return algebra is not None and pattern_safe(algebra)
+
+
+def parse_algebra(text: str) -> CompValue | None:
+    """rdflib's algebra of a query, or ``None`` when rdflib cannot read it (no proof, so the
+    slow path)."""
     with _PARSER_LOCK:
         try:
-            algebra = translateQuery(parseQuery(text)).algebra
-        except Exception:  # rdflib cannot read it: no proof, so the slow path
-            return False
+            return translateQuery(parseQuery(text)).algebra
+        except Exception:
+            return None
+
+
+def pattern_safe(node: object) -> bool:
+    """Whether no triple pattern under ``node`` has a variable, a negated set or a path of
+    possible length zero as its predicate, and no SERVICE or DESCRIBE is there (``False`` too
+    when the algebra nests too deep to walk)."""
     try:
-        return _pattern_safe(algebra)
+        return _pattern_safe(node)
     except RecursionError:
         return False
 

@@ -55,8 +55,9 @@ class QueryDataset:
 
     Empty lists leave the query's own FROM/FROM NAMED (or the store's default) in force.
 
-    ``unread_predicates``: predicates the query provably matches no triple of
-    (:func:`kgservice.sparql.reach.reads_predicates`). While every named graph outside
+    ``unread_predicates``: predicates the query provably matches no triple of outside its
+    ``GRAPH`` patterns (:func:`kgservice.sparql.reach.reads_predicates`,
+    :func:`kgservice.sparql.confine.confine_reads`). While every named graph outside
     ``default_graphs`` holds only triples of these predicates, the union of all graphs is an
     equivalent default graph; a store may use it when that is faster (the embedded one does,
     after checking the condition) or ignore it.

@@ -63,6 +63,22 @@ def test_anonymous_queries_see_only_masked_values(client, query: str) -> None:
     assert b"/personal" not in response.data
 
 
+CONFINED_PROBES = [  # each read of the property is confined to the visible graphs, and runs fast
+    f"SELECT ?id WHERE {{ ?p <{CITIZEN_ID}> ?id }}",
+    f"SELECT ?id WHERE {{ VALUES ?p {{ <{PERSON}> }} OPTIONAL {{ ?p <{CITIZEN_ID}> ?id }} }}",
+    f"SELECT ?id WHERE {{ {{ ?p <{CITIZEN_ID}> ?id }} FILTER EXISTS {{ ?p <{CITIZEN_ID}> ?id }} }}",
+    f"SELECT (MAX(?id) AS ?id) WHERE {{ ?p <{CITIZEN_ID}> ?id }} GROUP BY ?p",
+]
+
+
+@pytest.mark.parametrize("query", CONFINED_PROBES)
+def test_confined_reads_see_the_masked_value_only(client, query: str) -> None:
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200, response.data
+    values = [b["id"]["value"] for b in json.loads(response.data)["results"]["bindings"]]
+    assert values == [MASKED]
+
+
 def test_anonymous_cannot_name_a_personal_graph(client) -> None:
     for params in (
         {"query": f"SELECT * FROM <{PERSONAL}> WHERE {{ ?s ?p ?o }}"},
