@@ -42,4 +42,6 @@ def test_bench_questions_times_every_question() -> None:
     rows = [line for line in result.output.splitlines() if line.startswith("| ")][1:]
     assert [row.split("|")[1].strip() for row in rows] == list(load_catalog())
     assert all(float(row.split("|")[3]) >= 0 for row in rows)
+    peaks = [float(row.split("|")[7].replace(",", "")) for row in rows]  # MB, this process
+    assert all(10 < peak < 100_000 for peak in peaks)
     assert "Over 2 s at p95:" in result.output

@@ -4,9 +4,10 @@ A seeded city is generated and loaded as ``kgservice load`` does (ontology, sour
 report) into an on-disk store; then each question's ``example_query`` (its defaults bound) runs
 once to warm caches up and then ``runs`` times the way the service runs an anonymous reader's
 query (same dataset, masked view, row cap), its whole answer written as SPARQL JSON. The table
-gives the median, p95 and slowest time and the number of result rows, and the median CPU time
+gives the median, p95 and slowest time and the number of result rows, the median CPU time
 of this process (on a shared machine the wall time also counts waiting for a core; a query runs
-on one thread). The target is under 2 s per question; figures are printed, never asserted.
+on one thread), and the peak resident memory of the process while the question ran (started
+afresh before each question, so it is the store's caches and the query's working memory). The target is under 2 s per question; figures are printed, never asserted.
 
 With ``store`` (a folder) the loaded city is kept there and reused by the next run with the same
 people and seed (a marker file ``bench-city.json`` beside the store tells which city it holds), so a
@@ -37,6 +38,7 @@ class Timing:
     rows: int
     seconds: list[float]
     cpu_seconds: list[float] = field(default_factory=list)  # this process's CPU time per run
+    peak_mb: float | None = None  # the process's peak resident memory while it ran
 
     @property
     def median(self) -> float:
@@ -119,6 +121,7 @@ def time_questions(
                 continue
             text = example_query(question)
             seconds, cpu, body = [], [], b""
+            reset_peak_memory()
             for run in range(runs + 1):  # the first run warms up (parse, caches): not counted
                 started, cpu_started = time.perf_counter(), time.process_time()
                 prepared = prepare_query(
@@ -133,11 +136,33 @@ def time_questions(
                 body = b"".join(chunks)
             parsed = json.loads(body)
             rows = len(parsed["results"]["bindings"]) if "results" in parsed else 1
-            timings.append(Timing(question.id, rows, seconds, cpu))
+            timings.append(Timing(question.id, rows, seconds, cpu, resident_peak_mb()))
             echo(f"{question.id}: {statistics.median(seconds) * 1000:.0f} ms")
     finally:
         store.close()
     return timings
+
+
+def reset_peak_memory() -> None:
+    """Start this process's peak resident memory (``VmHWM``) afresh at its current size (Linux
+    4.0 and later: ``5`` written to ``/proc/self/clear_refs``; elsewhere nothing happens)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def resident_peak_mb() -> float | None:
+    """This process's peak resident memory since the last :func:`reset_peak_memory`, in MB
+    (``None`` where ``/proc`` does not tell it)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def table(people: int, runs: int, timings: list[Timing]) -> str:
@@ -147,12 +172,14 @@ def table(people: int, runs: int, timings: list[Timing]) -> str:
         f"{runs} runs each after a warm-up, whole answer written as SPARQL JSON)",
         f"Machine: {machine()}",
         "",
-        "| question | rows | median (ms) | p95 (ms) | slowest (ms) | CPU median (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| question | rows | median (ms) | p95 (ms) | slowest (ms) | CPU median (ms) "
+        "| peak memory (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
         f"| {t.question} | {t.rows:,} | {t.median * 1000:.1f} | {t.p95 * 1000:.1f} | "
-        f"{max(t.seconds) * 1000:.1f} | {statistics.median(t.cpu_seconds or [0]) * 1000:.1f} |"
+        f"{max(t.seconds) * 1000:.1f} | {statistics.median(t.cpu_seconds or [0]) * 1000:.1f} | "
+        f"{'—' if t.peak_mb is None else f'{t.peak_mb:,.0f}'} |"
         for t in timings
     ]
     lines += [

@@ -125,6 +125,7 @@ def run_questions(
                 "p95_ms": t.p95 * 1000,
                 "seconds": t.seconds,
                 "cpu_seconds": t.cpu_seconds,
+                "peak_mb": t.peak_mb,
             }
             for t in timings
         ],
