@@ -7,7 +7,8 @@ query (same dataset, masked view, row cap), its whole answer written as SPARQL J
 gives the median, p95 and slowest time and the number of result rows, the median CPU time
 of this process (on a shared machine the wall time also counts waiting for a core; a query runs
 on one thread), and the peak resident memory of the process while the question ran (started
-afresh before each question, so it is the store's caches and the query's working memory). The target is under 2 s per question; figures are printed, never asserted.
+afresh before each question, so it is the store's caches and the query's working memory). The
+target is under 2 s per question; figures are printed, never asserted.
 
 With ``store`` (a folder) the loaded city is kept there and reused by the next run with the same
 people and seed (a marker file ``bench-city.json`` beside the store tells which city it holds), so a
@@ -19,6 +20,7 @@ again when the loader or the reasoning rules change: delete the folder, or run
 
 from __future__ import annotations
 
+import contextlib
 import json
 import statistics
 import tempfile
@@ -146,10 +148,8 @@ def time_questions(
 def reset_peak_memory() -> None:
     """Start this process's peak resident memory (``VmHWM``) afresh at its current size (Linux
     4.0 and later: ``5`` written to ``/proc/self/clear_refs``; elsewhere nothing happens)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 def resident_peak_mb() -> float | None:
