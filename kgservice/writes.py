@@ -275,7 +275,11 @@ def _resplit(
     raw_after = (raw_before - raw_removed) | raw_added
     masks_after = {m for o in raw_after if (m := _masked(predicate, o)) is not None}
     lost = {m for o in raw_removed if (m := _masked(predicate, o)) is not None}
-    pub_after = ((pub_before - pub_removed - lost) | masks_after) - (raw_added - pub_before)
+    # Raw values the write put in the public graph leave it, unless one is also a mask shown
+    # there anyway (a raw value that equals its own mask: "李*").
+    pub_after = ((pub_before - pub_removed - lost) | masks_after) - (
+        (raw_added - pub_before) - masks_after
+    )
     for graph, before, after in ((public, pub_before, pub_after), (private, raw_before, raw_after)):
         node = ox.NamedNode(graph)
         result.removed |= {ox.Quad(subject, predicate, o, node) for o in before - after}

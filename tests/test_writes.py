@@ -287,6 +287,14 @@ def test_a_personal_property_written_by_update_is_masked_for_anonymous_readers(
     assert phone not in _sees(client, person, "phone", READER)  # the raw value went too
 
 
+def test_a_raw_value_that_equals_its_own_mask_is_shown_as_its_mask(client, store) -> None:
+    person, name = "https://w3id.org/sckm/id/person/new", "李*"  # mask_name("李*") == "李*"
+    text = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{CITY}personName> "{name}" }} }}'
+    assert update(client, text).status_code == 204
+    assert name in _sees(client, person, "personName")
+    assert name in _sees(client, person, "personName", READER)
+
+
 def test_a_personal_property_written_by_put_is_masked_for_anonymous_readers(client, store) -> None:
     person, source = a_person(store), str(graph_iri("registry"))
     phone = "13712345678"
