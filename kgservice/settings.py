@@ -274,6 +274,13 @@ SETTINGS: tuple[Setting, ...] = (
         "0: no limit.",
     ),
     Setting(
+        "ANSWER_CACHE_MB",
+        "64",
+        _count,
+        "Memory for whole answers of queries asked again (those that took 50 ms or more), kept "
+        "until the next write; embedded store only. 0: off.",
+    ),
+    Setting(
         "MAX_BODY_BYTES",
         str(64 * 1024 * 1024),
         _positive_int,

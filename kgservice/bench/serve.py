@@ -7,7 +7,9 @@ identical quads. The service answers an anonymous reader from the graphs it may 
 but the raw personal ones, named one by one as the query's dataset); ``--reader privileged``
 sends the personal-data token, so the service queries the union of all graphs as Oxigraph does.
 ``--workers N`` runs the service in read-only mode (``KGSERVICE_READ_ONLY``) with N worker
-processes, each holding the store open with ``Store.read_only``.
+processes, each holding the store open with ``Store.read_only``. The service's answer cache is
+off (``KGSERVICE_ANSWER_CACHE_MB=0``): the benchmark repeats each query, which the cache would
+answer from memory, and it compares the engines' work.
 The queries touch no personal property, so both servers must return the same number of results:
 each query is fetched once from each first, and a difference stops the benchmark.
 
@@ -394,6 +396,7 @@ def service_server(
         "KGSERVICE_THREADS": str(threads),
         "KGSERVICE_MAX_ROWS": str(max_rows),
         "KGSERVICE_LOG_LEVEL": "WARNING",
+        "KGSERVICE_ANSWER_CACHE_MB": "0",  # engine beside engine: no answer is sent from memory
     }
     if token:
         env["KGSERVICE_PERSONAL_DATA_TOKEN"] = token

@@ -146,6 +146,12 @@ class Store(Protocol):
         """The number of quads in the store."""
         ...
 
+    def content_version(self) -> int | None:
+        """A number that moves at the start and at the end of every write to the store, for
+        what is derived from its contents (kept answers); ``None`` when the store cannot tell
+        (others may write it)."""
+        ...
+
     def close(self) -> None:
         """Flush and release the store."""
         ...

@@ -297,6 +297,11 @@ class EmbeddedStore:
     def quad_count(self) -> int:
         return len(self.oxigraph)
 
+    def content_version(self) -> int:
+        """Moves at the start and at the end of every write made through this object (a store
+        opened read-only never changes; the RocksDB folder is held by one writing process)."""
+        return self._generation
+
     def close(self) -> None:
         """Flush and release the store's lock, so another process (or open) can use it.
 

@@ -678,6 +678,11 @@ class RemoteStore:
         names = (row["g"] for row in rows if isinstance(row.get("g"), ox.NamedNode))
         return sorted(names, key=str)  # type: ignore[arg-type]
 
+    def content_version(self) -> None:
+        """Other clients may write the remote store directly: nothing here can tell when its
+        contents change."""
+        return None
+
     def quad_count(self) -> int:
         rows = self.select(
             "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }",

@@ -16,6 +16,7 @@ from flask import Flask, Response, g, request
 from kgservice.privacy import personal_properties
 from kgservice.reasoning import MATERIALIZE, Refresher
 from kgservice.settings import Settings, load_settings
+from kgservice.sparql.answer_cache import AnswerCache
 from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
 from kgservice.store.base import Store
@@ -51,6 +52,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     runner = Runner(settings.query_timeout, on_runaway)
+    answers = AnswerCache(settings.answer_cache_mb * 1024 * 1024)
     state = ServiceState(
         store=store,
         settings=settings,
@@ -65,6 +67,7 @@ def create_app(
             quads=store.quad_count,
             graphs=lambda: len(store.graph_names()),
             timeouts=lambda: runner.timeouts,
+            answers=answers,
         ),
         personal_properties=personal_properties(),
         reasoner=(
@@ -72,6 +75,7 @@ def create_app(
             if settings.reasoning == MATERIALIZE and not settings.read_only
             else None
         ),
+        answers=answers,
     )
     app.extensions[EXTENSION] = state
     for blueprint in _blueprints():

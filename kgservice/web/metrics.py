@@ -4,7 +4,9 @@ Each app has its own registry, so two apps in one process (tests) do not share c
 ``kgservice_requests_total{endpoint,method,status}``, ``kgservice_request_seconds{endpoint}``
 (time to the first byte of the response; bodies stream after it),
 ``kgservice_query_timeouts_total``, ``kgservice_store_quads`` and ``kgservice_store_graphs``
-(read from the store when scraped, cached for a few seconds because counting is a scan).
+(read from the store when scraped, cached for a few seconds because counting is a scan),
+``kgservice_answer_cache_hits_total``, ``kgservice_answer_cache_misses_total`` and
+``kgservice_answer_cache_bytes`` (:mod:`kgservice.sparql.answer_cache`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable, Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from kgservice.sparql.answer_cache import AnswerCache
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -44,7 +48,11 @@ class Metrics:
     """The service's metrics and their registry."""
 
     def __init__(
-        self, quads: Callable[[], int], graphs: Callable[[], int], timeouts: Callable[[], int]
+        self,
+        quads: Callable[[], int],
+        graphs: Callable[[], int],
+        timeouts: Callable[[], int],
+        answers: AnswerCache | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -62,6 +70,8 @@ class Metrics:
         )
         self.registry.register(_StoreCollector(quads, graphs))
         self.registry.register(_TimeoutCollector(timeouts))
+        if answers is not None:
+            self.registry.register(_AnswerCacheCollector(answers))
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
         """Count one request."""
@@ -84,4 +94,25 @@ class _TimeoutCollector(Collector):
             "kgservice_query_timeouts",
             "Queries and updates stopped by the time limit.",
             value=self._timeouts(),
+        )
+
+
+class _AnswerCacheCollector(Collector):
+    def __init__(self, answers: AnswerCache) -> None:
+        self._answers = answers
+
+    def collect(self) -> Iterator[object]:
+        from prometheus_client.core import CounterMetricFamily
+
+        answers = self._answers
+        yield CounterMetricFamily(
+            "kgservice_answer_cache_hits", "Answers sent from the answer cache.", answers.hits
+        )
+        yield CounterMetricFamily(
+            "kgservice_answer_cache_misses",
+            "Answers looked for in the answer cache and not found.",
+            answers.misses,
+        )
+        yield GaugeMetricFamily(
+            "kgservice_answer_cache_bytes", "Bytes of the answers kept.", value=answers.size
         )

@@ -8,6 +8,8 @@ parsing is :mod:`kgservice.protocol`, checking and running is :mod:`kgservice.sp
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import partial
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -25,7 +27,15 @@ from kgservice.protocol.params import (
     parse_request,
     parse_urlencoded,
 )
-from kgservice.sparql.execute import Answer, answer_query, prepare_query, run_update
+from kgservice.sparql.answer_cache import BodyRecorder, KeptAnswer
+from kgservice.sparql.execute import (
+    Answer,
+    Emit,
+    PreparedQuery,
+    answer_query,
+    prepare_query,
+    run_update,
+)
 from kgservice.sparql.guard import check_shape
 from kgservice.sparql.update_reach import unmaskable_write
 from kgservice.store.base import Store
@@ -80,11 +90,55 @@ def run_query(state: ServiceState, operation: QueryRequest, format_param: str | 
         hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
     )
     base = _public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
+    key = answer_key(prepared, hidden is None, base)
+    kept = state.answers.get(key, _version(state))
+    if kept is not None:
+        return _answer_response(Answer(kept.format, _unused, kept.truncated), [kept.body])
     answer, body = state.runner.stream(
-        lambda: answer_query(store, prepared, limits, base),
-        lambda ready, emit: ready.write_body(emit),
+        lambda: answer_query(store, prepared, limits, base), _keeping_writer(state, key)
     )
     return _answer_response(answer, body)
+
+
+def _version(state: ServiceState) -> int | None:
+    return state.store.content_version() if state.answers.enabled else None
+
+
+def _keeping_writer(state: ServiceState, key: tuple) -> Callable[[Answer, Emit], None]:
+    """Writes an answer's body, and offers it to the answer cache once it is whole (the cache
+    keeps it if it took long enough and the store did not change meanwhile)."""
+    answers, version, started = state.answers, _version(state), time.monotonic()
+
+    def write(ready: Answer, emit: Emit) -> None:
+        if version is None:
+            ready.write_body(emit)
+            return
+        recorder = BodyRecorder(emit, answers.largest)
+        ready.write_body(recorder)
+        body = recorder.body()
+        if body is not None:
+            seconds = time.monotonic() - started
+            whole = KeptAnswer(body, ready.format, ready.truncated)
+            answers.offer(key, version, state.store.content_version(), seconds, whole)
+
+    return write
+
+
+def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str) -> tuple:
+    """Everything a response body depends on besides the store's contents."""
+    operation = prepared.request
+    return (
+        operation.query,
+        tuple(operation.default_graph_uris),
+        tuple(operation.named_graph_uris),
+        prepared.format.media_type,
+        sees_personal_data,
+        base,
+    )
+
+
+def _unused(emit: Emit) -> None:
+    raise AssertionError("a kept answer is sent as it was kept")
 
 
 def hidden_graphs(state: ServiceState):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
 from kgservice.reasoning import Refresher
 from kgservice.settings import Settings
+from kgservice.sparql.answer_cache import AnswerCache
 from kgservice.sparql.execute import Limits
 from kgservice.store.base import Store
 from kgservice.web.metrics import Metrics
@@ -29,6 +30,8 @@ class ServiceState:
     personal_properties: frozenset[str] = frozenset()
     #: rebuilds graph:inferred after writes (None: KGSERVICE_REASONING=off)
     reasoner: Refresher | None = None
+    #: whole answers of queries asked again, until the next write (KGSERVICE_ANSWER_CACHE_MB)
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     def written(self) -> None:
         """A write was committed: what is derived from the store is stale."""
