@@ -13,8 +13,10 @@ match a triple of a predicate when:
 - it names the predicate anywhere (an IRI or prefixed name, resolved as the store would);
 - a variable stands where a predicate goes (``?s ?p ?o``), or a negated property set
   (``!rdfs:label``) does;
-- a path may have length zero (``p*``, ``p?``): that binds its ends to every term of the default
-  graph, objects of personal triples included;
+- a path may have length zero as a whole (``p*``, ``p?``, ``p|q*``): that binds its ends to every
+  term of the default graph, objects of personal triples included (a step of length zero inside
+  a path that has another step of length one or more, ``p/q*``, does not: its ends are terms of
+  the triples of that step);
 - it is a DESCRIBE (which reads every predicate of the described resources), or calls SERVICE.
 
 The structure (which positions hold variables or paths) comes from rdflib's SPARQL parser, which
@@ -165,12 +167,26 @@ def _triples_safe(triples: object) -> bool:
 
 
 def _predicate_safe(predicate: object) -> bool:
-    if isinstance(predicate, URIRef):
-        return True  # its name was checked on the tokens
-    if isinstance(predicate, MulPath):
-        return predicate.mod == "+" and _predicate_safe(predicate.path)
-    if isinstance(predicate, InvPath):
-        return _predicate_safe(predicate.arg)
-    if isinstance(predicate, (SequencePath, AlternativePath)):
-        return all(_predicate_safe(arg) for arg in predicate.args)
-    return False  # a variable, a negated property set, a blank node, anything else
+    """Whether a predicate is an IRI, or a path of IRIs that is never of length zero."""
+    length = _least_length(predicate)
+    return length is not None and length >= 1
+
+
+def _least_length(path: object) -> int | None:
+    """The fewest triples a path can match in a row (``None``: not a path of IRIs).
+
+    A step of length zero inside a longer path (``city:a/city:x*``) is harmless: its ends are
+    the ends of the triples of the steps beside it, never any term of the store."""
+    if isinstance(path, URIRef):
+        return 1  # its name was checked on the tokens
+    if isinstance(path, InvPath):
+        return _least_length(path.arg)
+    if isinstance(path, MulPath):
+        inner = _least_length(path.path)
+        return None if inner is None else (inner if path.mod == "+" else 0)
+    if isinstance(path, (SequencePath, AlternativePath)):
+        lengths = [_least_length(arg) for arg in path.args]
+        if any(length is None for length in lengths):
+            return None
+        return sum(lengths) if isinstance(path, SequencePath) else min(lengths)
+    return None  # a variable, a negated property set, a blank node, anything else

@@ -25,6 +25,8 @@ PROVEN_NOT_TO_READ = [
     "SELECT * WHERE { ?s a city:LegalEntity ; city:legalName ?n , ?m ;"
     " city:industry [ rdfs:label ?l ] }",
     "SELECT * WHERE { ?v city:parentDivision+ ?county }",
+    "SELECT * WHERE { ?s city:a/city:x* ?o }",  # ends: terms of city:a triples, then city:x ones
+    "SELECT * WHERE { ?s ^city:x?/city:a/city:y* ?o }",
     "SELECT * WHERE { ?a city:parentDivision/^city:parentDivision|city:residence ?b }",
     "SELECT (COUNT(*) AS ?n) WHERE { ?s city:status ?x"
     " OPTIONAL { ?s rdfs:label ?l } MINUS { ?s a city:X } }",
@@ -52,7 +54,8 @@ MAY_READ = {
     "the personal property in an inverse path": "SELECT * WHERE { ?o ^city:citizenId ?s }",
     "zero or more": "SELECT * WHERE { ?s city:x* ?o }",
     "zero or one": "SELECT * WHERE { ?s city:x? ?o }",
-    "zero or more in a sequence": "SELECT * WHERE { ?s city:a/city:x* ?o }",
+    "zero or more in an alternative": "SELECT * WHERE { ?s city:a|city:x* ?o }",
+    "a sequence of steps of length zero": "SELECT * WHERE { ?s city:x*/city:y? ?o }",
     "zero or more under one or more": "SELECT * WHERE { ?s (city:x*)+ ?o }",
     "a negated property set": "SELECT * WHERE { ?s !rdfs:label ?o }",
     "a negated property set in an alternative": "SELECT * WHERE { ?s (city:a|!city:b) ?o }",
