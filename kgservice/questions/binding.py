@@ -4,8 +4,9 @@ Each raw value (from a URL, the command line) is parsed by its parameter's type 
 a value that does not parse is an :class:`~kgservice.errors.InputError` naming the parameter.
 The terms are then written with Oxigraph's own N-Triples serialisation (IRIs and literals
 escaped by it) into one ``VALUES ?name { … }`` block per parameter at the start of the query's
-top-level WHERE group. Nothing a caller sends can change the shape of the query: it only ever
-becomes an IRI or a literal in a VALUES block. The bound text is plain SPARQL 1.1, runnable on
+top-level WHERE group, and of each sub-select's group that uses the parameter's variable.
+Nothing a caller sends can change the shape of the query: it only ever becomes an IRI or a
+literal in a VALUES block. The bound text is plain SPARQL 1.1, runnable on
 any endpoint (the question's ``example_query``).
 """
 
@@ -246,15 +247,24 @@ def bind(question: Question, raw: Mapping[str, str]) -> dict[str, list[ox.Term]]
 
 
 def bound_query(question: Question, terms: Mapping[str, list[ox.Term]]) -> str:
-    """The question's query with a VALUES block per bound parameter."""
+    """The question's query with a VALUES block per bound parameter: at the start of the
+    top-level WHERE group, and of every sub-select's group that names the parameter's variable
+    (a sub-select is evaluated on its own, so the outer block would not reach it)."""
     if not terms:
         return question.sparql
-    at = where_group_start(question)
-    blocks = "".join(
-        f"\n  VALUES ?{name} {{ {' '.join(str(term) for term in values)} }}"
-        for name, values in terms.items()
-    )
-    return question.sparql[:at] + blocks + question.sparql[at:]
+    places = [(where_group_start(question), list(terms))]
+    places += [
+        (at, [name for name in terms if name in named])
+        for at, named in subselect_groups(question.sparql)
+    ]
+    text = question.sparql
+    for at, names in sorted(places, reverse=True):
+        blocks = "".join(
+            f"\n  VALUES ?{name} {{ {' '.join(str(term) for term in terms[name])} }}"
+            for name in names
+        )
+        text = text[:at] + blocks + text[at:]
+    return text
 
 
 def example_query(question: Question) -> str:
@@ -276,3 +286,29 @@ def where_group_start(question: Question) -> int:
         elif depth == 0 and token.is_keyword("WHERE"):
             after_where = True
     raise CatalogError(f"{question.path}: the query needs an explicit top-level WHERE {{ … }}")
+
+
+def subselect_groups(sparql: str) -> list[tuple[int, frozenset[str]]]:
+    """For each sub-select: the offset just after the ``{`` that opens its WHERE group, and the
+    names of the variables used in that group (its own sub-selects included)."""
+    found: list[tuple[int, frozenset[str]]] = []
+    depth = 0
+    selecting = False  # a sub-select's SELECT was read; its group is the next ``{``
+    open_groups: list[tuple[int, int, set[str]]] = []  # (depth inside, offset, names)
+    for token in tokens(sparql):
+        if token.kind == "punct" and token.text == "{":
+            depth += 1
+            if selecting:
+                open_groups.append((depth, token.start + 1, set()))
+                selecting = False
+        elif token.kind == "punct" and token.text == "}":
+            if open_groups and open_groups[-1][0] == depth:
+                _, offset, names = open_groups.pop()
+                found.append((offset, frozenset(names)))
+            depth -= 1
+        elif token.is_keyword("SELECT") and depth > 0:
+            selecting = True
+        elif token.kind == "var":
+            for _, _, names in open_groups:
+                names.add(token.text[1:])
+    return found

@@ -17,6 +17,7 @@ from kgservice.questions import (
     example_query,
     load_catalog,
 )
+from kgservice.questions.binding import subselect_groups
 from kgservice.questions.catalog import QUESTIONS_DIR, CatalogError
 from kgservice.questions.catalog import load_catalog as read_catalog
 from kgservice.sparql.lexer import Token, tokens
@@ -52,30 +53,19 @@ def test_each_question_crosses_domains_and_speaks_both_languages(question) -> No
         assert CJK.search(parameter.label["zh"]) and not CJK.search(parameter.label["en"])
 
 
-def _outside_subqueries(text: str) -> list[Token]:
-    """The tokens of ``text`` that are not inside a sub-SELECT."""
-    found, depth, opened, subquery_depths = [], 0, False, []
-    for token in tokens(text):
-        if token.kind == "punct" and token.text == "{":
-            depth += 1
-        elif token.kind == "punct" and token.text == "}":
-            if subquery_depths and subquery_depths[-1] == depth:
-                subquery_depths.pop()
-            depth -= 1
-        elif token.is_keyword("SELECT") and opened:
-            subquery_depths.append(depth)
-        if token.is_keyword("WHERE") or (token.kind == "punct" and token.text == "{"):
-            opened = True
-        if not subquery_depths:
-            found.append(token)
-    return found
-
-
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
-def test_each_parameter_is_a_variable_of_the_top_level_query(question) -> None:
-    variables = {t.text[1:] for t in _outside_subqueries(question.sparql) if t.kind == "var"}
+def test_each_parameter_is_bound_where_the_query_uses_it(question) -> None:
+    """A parameter's variable is used in the query, and every group that uses it gets its
+    VALUES block: the top-level group, and each sub-select that names it."""
+    default = bind(question, {})
+    bound = bound_query(question, default)
+    variables = {t.text[1:] for t in tokens(question.sparql) if t.kind == "var"}
     for parameter in question.parameters:
-        assert parameter.name in variables, f"?{parameter.name} is not used outside subqueries"
+        assert parameter.name in variables, f"?{parameter.name} is not used in the query"
+    for _, names in subselect_groups(question.sparql):
+        for name in names & set(default):
+            block = f"VALUES ?{name} {{"
+            assert bound.count(block) >= 2, f"?{name} is used in a sub-select, not bound there"
 
 
 @pytest.mark.parametrize("question", QUESTIONS, ids=lambda q: q.id)
@@ -188,13 +178,14 @@ def test_a_hostile_string_stays_one_literal_and_cannot_change_the_query(
     original = list(tokens(question.sparql))
     assert [(t.kind, t.text) for t in outside] == [(t.kind, t.text) for t in original]
     assert sum(1 for t in outside if t.text == "{") == sum(1 for t in original if t.text == "{")
-    assert len(blocks) == 1
-    block = [(t.kind, t.text) for t in blocks[0]]
-    assert [kind for kind, _ in block] == ["name", "var", "punct", "string", "punct"]
-    assert block[1][1] == "?text"
-    # The value comes back whole: the literal holds the hostile text (trimmed, as every value).
-    literal = next(ox.parse(f"<urn:s> <urn:p> {block[3][1]} .", ox.RdfFormat.N_TRIPLES))
-    assert literal.object == ox.Literal(hostile.strip())
+    assert len(blocks) == 2  # the top-level group, and the sub-select that filters by ?text
+    for found in blocks:
+        block = [(t.kind, t.text) for t in found]
+        assert [kind for kind, _ in block] == ["name", "var", "punct", "string", "punct"]
+        assert block[1][1] == "?text"
+        # The value comes back whole: the literal holds the hostile text (trimmed, as always).
+        literal = next(ox.parse(f"<urn:s> <urn:p> {block[3][1]} .", ox.RdfFormat.N_TRIPLES))
+        assert literal.object == ox.Literal(hostile.strip())
     before = len(city.oxigraph)
     answer = city.query(text)
     assert [v.value for v in answer.variables] == [
@@ -202,6 +193,25 @@ def test_a_hostile_string_stays_one_literal_and_cannot_change_the_query(
     ]
     assert list(answer) == []  # no entity has such a name
     assert len(city.oxigraph) == before
+
+
+def test_a_parameter_is_bound_in_each_sub_select_that_uses_it(tmp_path: Path) -> None:
+    text = (QUESTIONS_DIR / "18-find-entities-by-name.rq").read_text(encoding="utf-8")
+    header = text[: text.index("PREFIX")]
+    (tmp_path / "01-x.rq").write_text(
+        header.replace("find-entities-by-name", "x")
+        + "SELECT ?a WHERE {\n"
+        + "  { SELECT ?a WHERE { ?a <urn:p> ?text } }\n"
+        + "  { SELECT ?b WHERE { ?b <urn:p> ?other } }\n"
+        + "  ?a <urn:q> ?b\n"
+        + "}\n",
+        encoding="utf-8",
+    )
+    question = read_catalog(tmp_path)["x"]
+    bound = bound_query(question, bind(question, {"text": "临沂"}))
+    assert bound.count('VALUES ?text { "临沂" }') == 2
+    assert '{ SELECT ?a WHERE {\n  VALUES ?text { "临沂" } ?a <urn:p> ?text }' in bound
+    assert "{ SELECT ?b WHERE { ?b <urn:p> ?other }" in bound  # does not use it: left alone
 
 
 def test_a_point_keeps_its_precision() -> None:
