@@ -290,25 +290,25 @@ def where_group_start(question: Question) -> int:
 
 def subselect_groups(sparql: str) -> list[tuple[int, frozenset[str]]]:
     """For each sub-select: the offset just after the ``{`` that opens its WHERE group, and the
-    names of the variables used in that group (its own sub-selects included)."""
+    names of the variables the sub-select uses (its projection, group, its GROUP BY, HAVING and
+    ORDER BY, its own sub-selects)."""
     found: list[tuple[int, frozenset[str]]] = []
     depth = 0
-    selecting = False  # a sub-select's SELECT was read; its group is the next ``{``
-    open_groups: list[tuple[int, int, set[str]]] = []  # (depth inside, offset, names)
+    open_selects: list[list] = []  # [enclosing depth, offset of its group or None, names]
     for token in tokens(sparql):
         if token.kind == "punct" and token.text == "{":
             depth += 1
-            if selecting:
-                open_groups.append((depth, token.start + 1, set()))
-                selecting = False
+            if open_selects and open_selects[-1][1] is None:
+                open_selects[-1][1] = token.start + 1
         elif token.kind == "punct" and token.text == "}":
-            if open_groups and open_groups[-1][0] == depth:
-                _, offset, names = open_groups.pop()
-                found.append((offset, frozenset(names)))
             depth -= 1
+            while open_selects and depth < open_selects[-1][0]:
+                _, offset, names = open_selects.pop()
+                if offset is not None:
+                    found.append((offset, frozenset(names)))
         elif token.is_keyword("SELECT") and depth > 0:
-            selecting = True
+            open_selects.append([depth, None, set()])
         elif token.kind == "var":
-            for _, _, names in open_groups:
+            for _, _, names in open_selects:
                 names.add(token.text[1:])
     return found
