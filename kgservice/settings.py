@@ -275,7 +275,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "ANSWER_CACHE_MB",
-        "64",
+        "256",
         _count,
         "Memory for whole answers of queries asked again (those that took 50 ms or more), kept "
         "until the next write; embedded store only. 0: off.",
