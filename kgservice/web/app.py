@@ -35,6 +35,7 @@ from kgservice.web.runner import Runner
 from kgservice.web.state import EXTENSION, ServiceState
 
 _CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+_CORS_READ_ONLY_METHODS = "GET, HEAD, POST, OPTIONS"  # POST: queries may be sent as forms
 _CORS_HEADERS = "Accept, Authorization, Content-Type"
 _CORS_EXPOSE = "KGService-Truncated, Location"
 
@@ -99,12 +100,13 @@ def _blueprints() -> list:
 
 def _install_hooks(app: Flask, state: ServiceState) -> None:
     origins = state.settings.cors_origins
+    methods = _CORS_READ_ONLY_METHODS if state.settings.read_only else _CORS_METHODS
 
     @app.before_request
     def start_clock() -> Response | None:
         g.started = time.monotonic()
         if request.method == "OPTIONS":
-            return _preflight(origins)
+            return _preflight(origins, methods)
         return None
 
     @app.after_request
@@ -135,10 +137,12 @@ def _add_cors(response: Response, origins: tuple[str, ...]) -> None:
         response.headers["Access-Control-Expose-Headers"] = _CORS_EXPOSE
 
 
-def _preflight(origins: tuple[str, ...]) -> Response:
-    response = Response(status=204, headers={"Allow": _CORS_METHODS})
+def _preflight(origins: tuple[str, ...], methods: str) -> Response:
+    """The answer to a CORS preflight: the methods this service takes (no writes when it is
+    read-only)."""
+    response = Response(status=204, headers={"Allow": methods})
     if _allowed_origin(origins):
-        response.headers["Access-Control-Allow-Methods"] = _CORS_METHODS
+        response.headers["Access-Control-Allow-Methods"] = methods
         response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
         response.headers["Access-Control-Max-Age"] = "600"
     return response

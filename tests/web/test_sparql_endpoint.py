@@ -240,6 +240,18 @@ def test_cors_allowlist() -> None:
     )
     assert preflight.status_code == 204
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert "PUT" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+def test_a_read_only_service_offers_no_write_method_to_browsers() -> None:
+    settings = {"KGSERVICE_CORS_ORIGINS": "*", "KGSERVICE_READ_ONLY": "true"}
+    client = make_app(settings).test_client()
+    preflight = client.options(
+        "/store", headers={"Origin": "https://x.example", "Access-Control-Request-Method": "PUT"}
+    )
+    methods = {m.strip() for m in preflight.headers["Access-Control-Allow-Methods"].split(",")}
+    assert methods == {"GET", "HEAD", "POST", "OPTIONS"}
+    assert preflight.headers["Allow"] == preflight.headers["Access-Control-Allow-Methods"]
 
 
 # A 4-way join over ~70 triples: about 2 s of engine time, inside one COUNT.
