@@ -163,7 +163,10 @@ def bench(
         clients=tuple(_numbers(clients, "--clients")),
         http_client=http_client,
     )
-    click.echo(run_suite(options, json_out, echo=lambda line: click.echo(line, err=True)))
+    text, failures = run_suite(options, json_out, echo=lambda line: click.echo(line, err=True))
+    click.echo(text)
+    if failures:
+        raise failures[0]
 
 
 @bench.command("validate")

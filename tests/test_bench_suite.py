@@ -55,3 +55,22 @@ def test_sizes_sections_and_clients_are_checked() -> None:
     ):
         result = CliRunner().invoke(cli, ["bench", *arguments])
         assert result.exit_code == 2, (arguments, result.output)
+
+
+def test_a_failed_section_keeps_the_others_and_sets_the_exit_code(monkeypatch) -> None:
+    from kgservice.bench import serve
+    from kgservice.errors import CheckFailed
+
+    def disagree(*args, **kwargs):
+        raise CheckFailed("residents-of-county: the servers disagree on the results")
+
+    monkeypatch.setattr(serve, "bench_serve", disagree)
+    result = CliRunner().invoke(
+        cli, ["bench", "--people", "30", "--runs", "1", "--sections", "questions,http"]
+    )
+    assert result.exit_code == 1
+    assert "Named questions on a generated city" in result.output  # the section before it
+    assert "http: failed: residents-of-county: the servers disagree" in result.output
+    (row,) = [line for line in result.output.splitlines() if line.startswith("| 30 |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[6] != "—" and cells[7:] == ["failed", "failed"]

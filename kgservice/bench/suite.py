@@ -7,7 +7,11 @@ For each city size, in this order (each section is the command of its own, run i
   rdflib graph (pySHACL only up to 100,000 people: beyond, it runs for hours), same findings;
 * **questions** (``bench questions``): p50/p95 of every named question;
 * **http** (``bench serve``): throughput and p50/p95 of ``kgservice serve`` beside
-  ``oxigraph serve`` on the same data and queries, at each client count.
+  ``oxigraph serve`` on the same data and queries, at each client count, the service's row cap
+  off (``--max-rows 0``) so that both send every row of the long answers.
+
+A section that fails (a missing tool, servers that disagree) is reported as failed and the next
+one runs: its error decides the exit code once everything is printed.
 
 The summary puts each target of the performance work beside its figure; the sections' own
 tables follow. ``--json`` writes every figure (each section's JSON) with the machine.
@@ -25,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kgservice import __version__
+from kgservice.errors import KGServiceError
 
 SECTIONS = ("ingest", "validation", "questions", "http")
 LOOKUPS = frozenset({"ask-representative", "construct-entity", "entity-by-iri"})
@@ -53,6 +58,7 @@ class SizeReport:
     people: int
     figures: dict[str, object] = field(default_factory=dict)
     tables: list[str] = field(default_factory=list)
+    failures: list[KGServiceError] = field(default_factory=list)
 
 
 def machine_info() -> dict[str, object]:
@@ -149,6 +155,7 @@ def run_http(
             out,
             seed=options.seed,
             client=options.http_client,
+            max_rows=0,  # both servers send every row (a long answer passes 10,000 rows)
             echo=echo,
         )
         figures[str(clients)] = json.loads(out.read_text(encoding="utf-8"))
@@ -165,17 +172,27 @@ def run_size(options: SuiteOptions, people: int, echo: Callable[[str], None]) ->
             echo(f"{people:,} people: {section}")
             part = work / section
             part.mkdir()
-            if section == "ingest":
-                figures, text = run_ingest(options, people, part)
-            elif section == "validation":
-                figures, text = run_validation(options, people, part)
-            elif section == "questions":
-                figures, text = run_questions(options, people, part, echo)
-            else:
-                figures, text = run_http(options, people, part, echo)
+            try:
+                figures, text = _run_section(section, options, people, part, echo)
+            except KGServiceError as error:  # the other sections' figures are kept
+                echo(f"{people:,} people: {section} failed: {error.message}")
+                report.failures.append(error)
+                figures, text = {"error": error.message}, f"{section}: failed: {error.message}"
             report.figures[section] = figures
             report.tables.append(text)
     return report
+
+
+def _run_section(
+    section: str, options: SuiteOptions, people: int, part: Path, echo: Callable[[str], None]
+) -> tuple[dict, str]:
+    if section == "ingest":
+        return run_ingest(options, people, part)
+    if section == "validation":
+        return run_validation(options, people, part)
+    if section == "questions":
+        return run_questions(options, people, part, echo)
+    return run_http(options, people, part, echo)
 
 
 # ------------------------------------------------------------------------------ summary
@@ -246,8 +263,11 @@ def summary(reports: list[SizeReport]) -> list[str]:
         "|---:|---:|---:|---:|---:|---|---:|---|---|",
     ]
     for report in reports:
-        figures = report.figures
-        ingest = ingest_ratio(figures["ingest"]) if "ingest" in figures else None
+        figures = {
+            section: {} if "error" in found else found for section, found in report.figures.items()
+        }
+        failed = {section for section, found in report.figures.items() if "error" in found}
+        ingest = ingest_ratio(figures["ingest"]) if figures.get("ingest") else None
         valid = validation_figures(figures.get("validation", {}))
         questions = figures.get("questions", {}).get("questions", [])
         slowest = max((q["p95_ms"] for q in questions), default=None)
@@ -255,20 +275,35 @@ def summary(reports: list[SizeReport]) -> list[str]:
         mix = ", ".join(f"{c}: {_fmt(r['mix'])}" for c, r in http.items()) or "—"
         lookups = ", ".join(f"{c}: {_fmt(r['lookups'])}" for c, r in http.items()) or "—"
         same = {True: "yes", False: "NO", None: "—"}[valid["same_findings"]]
-        lines.append(
-            f"| {report.people:,} | {_fmt(ingest)} | {_fmt(valid['fast_seconds'], '{:.1f}')} | "
-            f"{_fmt(valid['pyshacl_speedup'], '{:.1f}')} | {_fmt(valid['jena_speedup'], '{:.1f}')} "
-            f"| {same} | {_fmt(slowest, '{:,.0f}')} | {mix} | {lookups} |"
-        )
+        cells = [
+            _fmt(ingest),
+            _fmt(valid["fast_seconds"], "{:.1f}"),
+            _fmt(valid["pyshacl_speedup"], "{:.1f}"),
+            _fmt(valid["jena_speedup"], "{:.1f}"),
+            same,
+            _fmt(slowest, "{:,.0f}"),
+            mix,
+            lookups,
+        ]
+        for section, columns in _COLUMNS.items():
+            if section in failed:
+                for column in columns:
+                    cells[column] = "failed"
+        lines.append(f"| {report.people:,} | " + " | ".join(cells) + " |")
     return lines
+
+
+#: The summary's columns (after ``people``) each section fills.
+_COLUMNS = {"ingest": (0,), "validation": (1, 2, 3, 4), "questions": (5,), "http": (6, 7)}
 
 
 def run_suite(
     options: SuiteOptions,
     json_out: Path | None = None,
     echo: Callable[[str], None] = lambda line: None,
-) -> str:
-    """Run every chosen section for every size; the summary and the sections' tables."""
+) -> tuple[str, list[KGServiceError]]:
+    """Run every chosen section for every size; the summary and the sections' tables, and the
+    errors of the sections that failed (the others ran and are reported all the same)."""
     info = machine_info()
     reports = [run_size(options, people, echo) for people in options.people]
     if json_out is not None:
@@ -282,4 +317,4 @@ def run_suite(
     lines = [f"Machine: {described}", "", *summary(reports)]
     for report in reports:
         lines += ["", f"## {report.people:,} people", "", "\n\n".join(report.tables)]
-    return "\n".join(lines)
+    return "\n".join(lines), [error for report in reports for error in report.failures]
