@@ -20,7 +20,6 @@ again when the loader or the reasoning rules change: delete the folder, or run
 
 from __future__ import annotations
 
-import contextlib
 import json
 import statistics
 import tempfile
@@ -30,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kgservice.bench.serve import machine
+from kgservice.bench.worker import own_peak_mb, reset_peak_memory
 
 TARGET_SECONDS = 2.0
 
@@ -138,31 +138,11 @@ def time_questions(
                 body = b"".join(chunks)
             parsed = json.loads(body)
             rows = len(parsed["results"]["bindings"]) if "results" in parsed else 1
-            timings.append(Timing(question.id, rows, seconds, cpu, resident_peak_mb()))
+            timings.append(Timing(question.id, rows, seconds, cpu, own_peak_mb()))
             echo(f"{question.id}: {statistics.median(seconds) * 1000:.0f} ms")
     finally:
         store.close()
     return timings
-
-
-def reset_peak_memory() -> None:
-    """Start this process's peak resident memory (``VmHWM``) afresh at its current size (Linux
-    4.0 and later: ``5`` written to ``/proc/self/clear_refs``; elsewhere nothing happens)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-
-
-def resident_peak_mb() -> float | None:
-    """This process's peak resident memory since the last :func:`reset_peak_memory`, in MB
-    (``None`` where ``/proc`` does not tell it)."""
-    try:
-        status = Path("/proc/self/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return None
 
 
 def table(people: int, runs: int, timings: list[Timing]) -> str:

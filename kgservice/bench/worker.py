@@ -7,6 +7,7 @@ child, whichever is larger) and the findings as sorted (focus, shape, component,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import sys
@@ -51,12 +52,28 @@ ENGINES = {"fast": run_fast, "pyshacl": run_pyshacl, "jena": run_jena}
 def peak_mb() -> float:
     """Peak resident memory of this process (``VmHWM``, which starts afresh at exec, unlike
     ``ru_maxrss``) or of its largest child (Jena's JVM), in MB."""
-    own = 0
-    for line in Path("/proc/self/status").read_text().splitlines():
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
+    return max(own_peak_mb() or 0.0, children)
+
+
+def reset_peak_memory() -> None:
+    """Start this process's peak resident memory (``VmHWM``) afresh at its current size (Linux
+    4.0 and later: ``5`` written to ``/proc/self/clear_refs``; elsewhere nothing happens)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def own_peak_mb() -> float | None:
+    """This process's peak resident memory (``VmHWM``: since exec or the last
+    :func:`reset_peak_memory`), in MB; ``None`` where ``/proc`` does not tell it."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
         if line.startswith("VmHWM:"):
-            own = int(line.split()[1])
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024  # both in KiB on Linux
+            return int(line.split()[1]) / 1024
+    return None
 
 
 def prepare(people: int, seed: int, workdir: Path) -> None:
