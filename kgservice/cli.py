@@ -462,7 +462,7 @@ def serve_command(
     read_only: bool | None,
     workers: int | None,
 ) -> None:
-    """Run the SPARQL service (gunicorn); an empty store first gets the ontology and demo city."""
+    """Run the SPARQL service (granian); an empty store first gets the ontology and demo city."""
     import os
 
     from kgservice.serve import serve

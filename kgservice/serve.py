@@ -1,10 +1,11 @@
-"""``kgservice serve``: the service under gunicorn, with the demo city loaded on first start.
+"""``kgservice serve``: the service under granian, with the demo city loaded on first start.
 
-One gunicorn worker process with threads (``KGSERVICE_THREADS``): an on-disk Oxigraph store can
-be open for writing in one process only, and Oxigraph evaluates queries without holding the GIL,
-so threads use every core. When a query outlives its time limit inside the engine, the worker is
-retired gracefully (in-flight requests finish, new connections wait in the master's listen
-queue) and gunicorn starts a fresh one; ending the old process is what stops the work.
+granian (a Rust HTTP server) parses HTTP and hands each request to the WSGI app on one of
+``KGSERVICE_THREADS`` threads of one worker process: an on-disk Oxigraph store can be open for
+writing in one process only, and Oxigraph evaluates queries without holding the GIL, so threads
+use every core. When a query outlives its time limit inside the engine, the worker is retired
+gracefully (in-flight requests finish, new connections wait in the listen queue of the main
+process) and granian starts a fresh one; ending the old process is what stops the work.
 
 Read-only mode (``KGSERVICE_READ_ONLY``) serves a store loaded before in ``KGSERVICE_WORKERS``
 worker processes, each holding it open with ``Store.read_only``: Python's per-request work
@@ -15,12 +16,16 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
 import tempfile
+import threading
+import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
-from gunicorn.app.base import BaseApplication
 
 from kgservice.iri import DEFAULT_SECRET
 from kgservice.settings import Settings, worker_count
@@ -29,7 +34,9 @@ from kgservice.store.base import Store
 
 log = logging.getLogger(__name__)
 
-_worker: Any = None  # the gunicorn worker of this process, set after fork
+MIN_WORKER_SECONDS = 6.0  # granian stops respawning a worker that ends within 5.5 s of its start
+_started = 0.0  # when this worker process built its app
+_retiring = False  # this worker process is on its way out
 
 
 DEMO_SECRET_WARNING = (
@@ -95,64 +102,84 @@ def load_demo(store: Store, settings: Settings, echo=click.echo) -> None:
         echo(f"demo city: {line}")
 
 
-class ServiceApplication(BaseApplication):
-    """gunicorn running :func:`kgservice.web.app.create_app` in threaded workers (one, or
-    ``KGSERVICE_WORKERS`` in read-only mode)."""
+def granian_server(settings: Settings) -> Any:
+    """granian serving :func:`kgservice.web.app.create_app` in ``worker_count`` worker
+    processes, each running requests on ``KGSERVICE_THREADS`` threads; a worker that ends
+    without being asked (a retired one) is started again."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        super().__init__()
-
-    def load_config(self) -> None:
-        settings = self.settings
-        options = {
-            "bind": f"{settings.host}:{settings.port}",
-            "workers": worker_count(settings),
-            "worker_class": "gthread",
-            "threads": settings.threads,
-            "timeout": max(30, int(settings.query_timeout) * 2),
-            "graceful_timeout": int(settings.query_timeout) + 5,
-            "keepalive": 5,
-            "loglevel": settings.log_level.lower(),
-            "errorlog": "-",
-            "post_fork": _remember_worker,
-            "worker_exit": _end_worker,
-            "when_ready": _announce,
-            "control_socket_disable": True,  # no gunicornc socket in $HOME
-        }
-        for key, value in options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from kgservice.web.app import create_app
-
-        logging.basicConfig(level=self.settings.log_level)
-        return create_app(self.settings, on_runaway=_retire_worker)
+    server = _server_class()(
+        "kgservice.web.app:create_app",  # informative: the loader below builds the app
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=worker_count(settings),
+        blocking_threads=settings.threads,
+        http=HTTPModes.http1,
+        http1_settings=HTTP1Settings(keep_alive=True),
+        log_level=LogLevels(settings.log_level.lower()),
+        respawn_failed_workers=True,
+        workers_kill_timeout=int(settings.query_timeout) + 5,
+    )
+    server.on_startup(partial(_announce, settings))
+    return server
 
 
-def _remember_worker(server: Any, worker: Any) -> None:
-    global _worker
-    _worker = worker
+def _server_class() -> type:
+    from granian.net import SocketSpec
+    from granian.server import MPServer
+
+    class SharedSocketServer(MPServer):
+        """granian's process server with one listening socket, made and held by the main
+        process, that every worker accepts from. (On Linux granian lets each worker bind its
+        own socket with ``SO_REUSEPORT``; then, while the only worker of a writable store is
+        being replaced, nothing listens and clients are refused. With the socket held here
+        they wait in its queue, and the announced URL answers as soon as it is printed.)"""
+
+        def _init_shared_socket(self) -> None:
+            self._ssp = None
+            self._shd = SocketSpec(self.bind_addr, self.bind_port, self.backlog).build()
+            self._sfd = self._shd.get_fd()
+            self._sso = socket.socket(fileno=self._sfd)
+            self._sso.set_inheritable(True)
+            self._sso.listen(self.backlog)  # granian's workers listen; queue before they do
+
+    return SharedSocketServer
+
+
+def _load_app(settings: Settings, target: str) -> Any:
+    """The WSGI app of one worker process (called in the worker, after the fork)."""
+    from kgservice.web.app import create_app
+
+    global _started
+    _started = time.monotonic()
+    logging.basicConfig(level=settings.log_level)
+    return create_app(settings, on_runaway=_retire_worker)
 
 
 def _retire_worker() -> None:
-    """Ask this process's worker to finish its requests and exit; gunicorn starts another."""
-    if _worker is not None:
-        _worker.alive = False
+    """Stop this worker gracefully (requests in flight finish, new connections wait in the
+    listen queue) and end its process, which granian then starts again: ending the process is
+    what stops a query the engine cannot interrupt. A worker is retired no sooner than
+    :data:`MIN_WORKER_SECONDS` after it started, as granian gives up on a worker that ends
+    again within seconds of being started."""
+    global _retiring
+    if _retiring:
+        return
+    _retiring = True
+    threading.Thread(target=_retire_when_old_enough, name="retire", daemon=True).start()
 
 
-def _end_worker(server: Any, worker: Any) -> None:
-    """Leave at once once the worker's loop is over: a runaway query thread must not be waited
-    for. The store is not flushed: its writes are committed to Oxigraph's write-ahead log, which
-    survives the process (a kill -9 loses nothing: tests/hostile/test_crash_safety.py), and a
-    flush would wait for the runaway query still reading inside the engine."""
-    logging.shutdown()
-    os._exit(0)
+def _retire_when_old_enough() -> None:
+    time.sleep(max(0.0, _started + MIN_WORKER_SECONDS - time.monotonic()))
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _announce(server: Any) -> None:
-    host, port = server.cfg.bind[0].rsplit(":", 1)
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+def _announce(settings: Settings) -> None:
+    shown = "127.0.0.1" if settings.host in ("0.0.0.0", "") else settings.host
+    port = settings.port
     print(
         f"kgservice: serving http://{shown}:{port}/ (SPARQL endpoint http://{shown}:{port}/sparql)",
         flush=True,
@@ -162,4 +189,4 @@ def _announce(server: Any) -> None:
 def serve(settings: Settings) -> None:
     """Prepare the store, then run the service until it is stopped."""
     prepare_store(settings)
-    ServiceApplication(settings).run()
+    granian_server(settings).serve(target_loader=partial(_load_app, settings))

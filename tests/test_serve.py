@@ -1,4 +1,4 @@
-"""``kgservice serve`` for real: gunicorn, the demo city on first start, runaway queries."""
+"""``kgservice serve`` for real: granian, the demo city on first start, runaway queries."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The HTTP floor of ``kgservice bench serve``: a WSGI app that does no work at all.
 
 It answers every request with the same bytes (a query's answer, fetched from the service
-beforehand), under the same gunicorn worker as ``kgservice serve``. Its requests/s is the most
+beforehand), under the same granian worker as ``kgservice serve``. Its requests/s is the most
 any Python WSGI service can reach on this machine, whatever it does per request: the bound that
 per-request cost in Python puts on the service/Oxigraph ratio for sub-millisecond queries.
 """

@@ -1,15 +1,16 @@
 """``kgservice bench serve``: HTTP query throughput of the service beside ``oxigraph serve``.
 
 A seeded city is generated and loaded (ontology included) into an on-disk store, compacted, and
-copied with ``Store.backup()``: ``kgservice serve`` runs on the store (gunicorn, one worker with
-threads, as in production) and ``oxigraph serve --union-default-graph`` on the copy, so both hold
-identical quads. The service answers an anonymous reader from the graphs it may see (every graph
-but the raw personal ones, named one by one as the query's dataset); ``--reader privileged``
-sends the personal-data token, so the service queries the union of all graphs as Oxigraph does.
-``--workers N`` runs the service in read-only mode (``KGSERVICE_READ_ONLY``) with N worker
-processes, each holding the store open with ``Store.read_only``. The service's answer cache is
-off (``KGSERVICE_ANSWER_CACHE_MB=0``): the benchmark repeats each query, which the cache would
-answer from memory, and it compares the engines' work.
+copied with ``Store.backup()``: ``kgservice serve`` runs on the store (granian, one worker
+process with threads, as in production) and ``oxigraph serve --union-default-graph`` on the
+copy, so both hold identical quads. The service answers an anonymous reader from the graphs it
+may see (every graph but the raw personal ones, named one by one as the query's dataset);
+``--reader privileged`` sends the personal-data token, so the service queries the union of all
+graphs as Oxigraph does. ``--workers N`` runs the service in read-only mode
+(``KGSERVICE_READ_ONLY``) with N worker processes, each holding the store open with
+``Store.read_only``. The service's answer cache is off (``KGSERVICE_ANSWER_CACHE_MB=0``): the
+benchmark repeats each query, which the cache would answer from memory, and it compares the
+engines' work.
 The queries touch no personal property, so both servers must return the same number of results:
 each query is fetched once from each first, and a difference stops the benchmark.
 
@@ -354,7 +355,7 @@ class Server:
             self._log = None
 
     def cpu_seconds(self) -> float:
-        """CPU time (user + system) of the server and its descendants (gunicorn's worker)."""
+        """CPU time (user + system) of the server and its descendants (granian's workers)."""
         if self.process is None:
             return 0.0
         pids, total = [self.process.pid], 0.0
@@ -416,14 +417,15 @@ def service_server(
 def floor_server(
     body: bytes, media_type: str, workdir: Path, threads: int, workers: int = 1
 ) -> Server:
-    """:mod:`kgservice.bench.floor` under the same gunicorn workers as ``kgservice serve``."""
+    """:mod:`kgservice.bench.floor` under the same granian workers as ``kgservice serve``."""
     port = free_port()
     body_file = workdir / "floor-body"
     body_file.write_bytes(body)
     env = dict(os.environ) | {BODY_ENV: str(body_file), TYPE_ENV: media_type}
     command = [
-        sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--workers", str(workers),
-        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1",
+        "--workers", str(workers), "--blocking-threads", str(threads),
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
         "kgservice.bench.floor:app",
     ]  # fmt: skip
     return Server(FLOOR, command, port, workdir / "floor.log", "/sparql", env=env)
@@ -733,11 +735,11 @@ def floor_note(floor: Row, rows: list[Row], threads: int, workers: int = 1) -> s
     ratio = floor.sample.rate / oxigraph.sample.rate if oxigraph.sample.rate else 0.0
     return (
         f"WSGI floor: a WSGI app that sends {floor.query}'s answer without doing anything, under "
-        f"the same gunicorn workers ({workers} × {threads} threads), answered "
+        f"the same granian workers ({workers} × {threads} threads), answered "
         f"{floor.sample.rate:.1f} "
         f"requests/s using {_ms(floor.sample.cpu_ms_per_request)} ms of CPU per request: "
-        f"{ratio:.2f}× oxigraph serve on that query, the most any Python WSGI service can reach "
-        "on queries that short."
+        f"{ratio:.2f}× oxigraph serve on that query: the most a WSGI app can reach under these "
+        "workers, whatever it does per request."
     )
 
 
@@ -806,7 +808,7 @@ def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
         f"City: {setup.people:,} people, {setup.quads:,} quads with the ontology",
         f"Load: {setup.concurrency} keep-alive connections, {setup.seconds:g} s per query per "
         f"server (slices alternating), client: {setup.client}",
-        f"kgservice serve: gunicorn gthread, {_workers_text(setup.workers)} × {setup.threads} "
+        f"kgservice serve: granian, {_workers_text(setup.workers)} × {setup.threads} "
         f"threads, KGSERVICE_MAX_ROWS={setup.max_rows}, {setup.reader} reader; "
         f"{setup.oxigraph} serve --union-default-graph",
         f"Machine: {machine()}; load average before the run {setup.load:.2f}",

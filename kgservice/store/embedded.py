@@ -346,7 +346,7 @@ class ReadOnlyEmbeddedStore(EmbeddedStore):
 def open_read_only(path: Path, *, union_default_graph: bool = True) -> ReadOnlyEmbeddedStore:
     """Open the loaded store at ``path`` read-only (Oxigraph's ``Store.read_only``).
 
-    Several processes may hold it so at once (``KGSERVICE_READ_ONLY``: gunicorn workers), but
+    Several processes may hold it so at once (``KGSERVICE_READ_ONLY``: granian workers), but
     none may write it meanwhile: Oxigraph leaves reading a store another process writes
     undefined. Writes through the returned store fail in Oxigraph; the service refuses them
     before. A missing folder, or a store without a quad, is an :class:`InputError`: read-only

@@ -1,10 +1,10 @@
 """kill -9 during a large load and during an update: the store reopens at the state before or
 after, never between.
 
-Each trial starts ``kgservice serve`` (gunicorn master and worker in their own process group) on
-the same on-disk store, sends one large write, SIGKILLs the whole group at a random moment while
-the write runs, starts the service again and reads the store. Ten trials of each kind; the
-moments are drawn from a seeded generator so a failure can be replayed.
+Each trial starts ``kgservice serve`` (granian's main process and worker in their own process
+group) on the same on-disk store, sends one large write, SIGKILLs the whole group at a random
+moment while the write runs, starts the service again and reads the store. Ten trials of each
+kind; the moments are drawn from a seeded generator so a failure can be replayed.
 """
 
 from __future__ import annotations

@@ -36,6 +36,11 @@ class Hostile:
     says: str | None = None  # what the answer must name, where the status alone is ambiguous
 
 
+# Refused by the HTTP server (granian) before the app sees the request: the status line
+# (414 URI Too Long, 431 Request Header Fields Too Large) is the whole message.
+REFUSED_BY_HTTP_SERVER = frozenset({414, 431})
+
+
 def _case(name: str, method: str, path: str, *expected: int, **request: Any) -> Any:
     return pytest.param(Hostile(name, method, path, frozenset(expected), **request), id=name)
 
@@ -102,7 +107,15 @@ SYNTAX_ERRORS = [
 ]
 
 TOO_LARGE_OR_DEEP = [
-    _get_query("url-over-request-line-limit", "ASK {} #" + "x" * 20_000, 414),
+    _case(
+        "url-query-over-byte-limit",
+        "GET",
+        "/sparql",
+        400,
+        params={"query": "ASK {} #" + "x" * 20_000},
+        says="the limit is 16384",
+    ),
+    _get_query("url-over-request-line-limit", "ASK {} #" + "x" * 70_000, 414),
     _case(
         "form-query-over-byte-limit",
         "POST",
@@ -571,7 +584,8 @@ def test_hostile_request_is_refused_and_changes_nothing(
     )
     if response.status_code == 503:
         assert elapsed < TIMEOUT + 1.0
-    assert response.text.strip(), "an error names its cause"
+    if response.status_code not in REFUSED_BY_HTTP_SERVER:
+        assert response.text.strip(), "an error names its cause"
     if hostile.says:
         assert hostile.says in response.text, response.text
     assert server.health()["status"] == "ok"
