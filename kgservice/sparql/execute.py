@@ -21,6 +21,7 @@ from kgservice.errors import InputError
 from kgservice.protocol.formats import Format, Kind
 from kgservice.protocol.negotiation import negotiate
 from kgservice.protocol.params import QueryRequest, UpdateRequest
+from kgservice.sparql.capped import head_lines
 from kgservice.sparql.confine import confine_reads
 from kgservice.sparql.guard import Target, check_shape, check_targets, remote_targets
 from kgservice.sparql.lexer import Token
@@ -30,6 +31,8 @@ from kgservice.store.base import QueryDataset, Store, UpdateDataset
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _STREAM_CHUNK = 64 * 1024
+_TSV = ox.QueryResultsFormat.TSV
+_NTRIPLES = ox.RdfFormat.N_TRIPLES
 #: Query texts whose checks are remembered (most recently used kept), and the longest text
 #: remembered: a long query costs more to run than to check, and would fill memory.
 ANALYSIS_CACHE_SIZE = 1024
@@ -252,25 +255,41 @@ def _answer_solutions(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> An
     if cap == 0:
         held = _Once(solutions)
         return Answer(fmt, _oxigraph_writer(lambda out: held.take().serialize(out, fmt.oxigraph)))
-    rows = list(islice(solutions, cap + 1))
-    truncation = Truncation(cap) if len(rows) > cap else None
-    chunks = write_solutions(fmt.media_type, names, rows[:cap], truncation)
+    tsv, cut = head_lines(lambda out: solutions.serialize(out, _TSV), cap + 1)  # header + rows
+    head = _Once(ox.parse_query_results(tsv, _TSV))
+    if not cut:  # whole: the engine writes it, as with no cap
+        return Answer(fmt, _oxigraph_writer(lambda out: head.take().serialize(out, fmt.oxigraph)))
+    truncation = Truncation(cap)
+    chunks = write_solutions(fmt.media_type, names, list(head.take()), truncation)
     return Answer(fmt, _iterator_writer(chunks), truncation)
 
 
 def _answer_triples(triples: Iterator[ox.Triple], fmt: Format, cap: int) -> Answer:
     if cap == 0:
         held = _Once(triples)
-        return Answer(
-            fmt, _oxigraph_writer(lambda out: ox.serialize(held.take(), out, fmt.oxigraph))
-        )
-    head = list(islice(triples, cap + 1))
-    truncation = Truncation(cap) if len(head) > cap else None
-    kept = head[:cap]
-    write = _oxigraph_writer(
-        lambda out: ox.serialize(kept, out, fmt.oxigraph), _graph_note(fmt, truncation)
-    )
+        return Answer(fmt, _oxigraph_writer(lambda out: _serialize_graph(held.take(), out, fmt)))
+    if isinstance(triples, ox.QueryTriples):  # the engine writes the first lines
+        ntriples, cut = head_lines(lambda out: triples.serialize(out, _NTRIPLES), cap)
+        truncation = Truncation(cap) if cut else None
+        note = _graph_note(fmt, truncation)
+        if fmt.oxigraph == _NTRIPLES:
+            return Answer(fmt, lambda emit: emit(note + ntriples), truncation)
+        kept = list(ox.parse(ntriples, _NTRIPLES))
+    else:
+        head = list(islice(triples, cap + 1))
+        truncation = Truncation(cap) if len(head) > cap else None
+        note, kept = _graph_note(fmt, truncation), head[:cap]
+    write = _oxigraph_writer(lambda out: ox.serialize(kept, out, fmt.oxigraph), note)
     return Answer(fmt, write, truncation)
+
+
+def _serialize_graph(triples: Iterator[ox.Triple], out: io.RawIOBase, fmt: Format) -> None:
+    """An embedded store's CONSTRUCT result is serialised by the engine, which walks it without
+    calling back into Python for each triple; a remote store's triples by ``ox.serialize``."""
+    if isinstance(triples, ox.QueryTriples):
+        triples.serialize(out, fmt.oxigraph)
+    else:
+        ox.serialize(triples, out, fmt.oxigraph)
 
 
 def _graph_note(fmt: Format, truncation: Truncation | None) -> bytes:
