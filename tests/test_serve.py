@@ -72,6 +72,29 @@ def test_a_runaway_query_is_stopped_and_the_worker_replaced(server: Server) -> N
     assert ask.json()["boolean"] is True
 
 
+def _replaced(server: Server, before: int) -> int:
+    deadline = time.monotonic() + 20  # a worker retires no sooner than 6 s after its start
+    while (pid := server.health()["pid"]) == before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert pid != before, "the worker running the runaway query was not replaced"
+    return pid
+
+
+def test_a_runaway_query_in_a_worker_just_started_does_not_stop_the_service(
+    server: Server,
+) -> None:
+    """granian stops the whole server when a worker it just started ends again within seconds;
+    the second runaway query lands in such a worker, which waits before it retires."""
+    first = server.health()["pid"]
+    for _ in range(2):
+        response = requests.post(server.url + "/sparql", data={"query": EXPLOSIVE}, timeout=60)
+        assert response.status_code == 503, response.text
+        first = _replaced(server, first)
+    assert server.process.poll() is None, "".join(server.output[-20:])
+    ask = requests.get(server.url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+    assert ask.json()["boolean"] is True
+
+
 def test_a_second_start_keeps_the_store(server: Server, store_dir: Path) -> None:
     server.stop()
     again = Server(store_dir)
