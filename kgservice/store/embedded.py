@@ -67,6 +67,8 @@ class EmbeddedStore:
     :meth:`insert_nquads` may use the bulk loader.
     """
 
+    read_only = False  # opened with ``Store.read_only``: see ReadOnlyEmbeddedStore
+
     def __init__(
         self, store: ox.Store, *, union_default_graph: bool = True, on_disk: bool = False
     ) -> None:
@@ -303,12 +305,14 @@ class EmbeddedStore:
         return self._generation
 
     def close(self) -> None:
-        """Flush and release the store's lock, so another process (or open) can use it.
+        """Flush (unless read-only: nothing to flush) and release the store's lock, so another
+        process (or open) can use it.
 
         Oxigraph releases an on-disk store when the last reference to it goes; query results
         or a reference cycle may hold one, so the reference is dropped and cycles collected.
         """
-        self.oxigraph.flush()
+        if not self.read_only:
+            self.oxigraph.flush()
         del self.oxigraph
         gc.collect()
 
@@ -336,11 +340,6 @@ class ReadOnlyEmbeddedStore(EmbeddedStore):
     """An embedded store opened with ``Store.read_only`` (:func:`open_read_only`)."""
 
     read_only = True
-
-    def close(self) -> None:
-        """Release the store (a read-only store has nothing to flush)."""
-        del self.oxigraph
-        gc.collect()
 
 
 def open_read_only(path: Path, *, union_default_graph: bool = True) -> ReadOnlyEmbeddedStore:
