@@ -90,12 +90,12 @@ def run_query(state: ServiceState, operation: QueryRequest, format_param: str | 
         hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
     )
     base = _public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
-    key = answer_key(prepared, hidden is None, base)
-    kept = state.answers.get(key, _version(state))
+    key, version = answer_key(prepared, hidden is None, base), _version(state)
+    kept = state.answers.get(key, version)
     if kept is not None:
         return _answer_response(Answer(kept.format, _unused, kept.truncated), [kept.body])
     answer, body = state.runner.stream(
-        lambda: answer_query(store, prepared, limits, base), _keeping_writer(state, key)
+        lambda: answer_query(store, prepared, limits, base), _keeping_writer(state, key, version)
     )
     return _answer_response(answer, body)
 
@@ -104,10 +104,13 @@ def _version(state: ServiceState) -> int | None:
     return state.store.content_version() if state.answers.enabled else None
 
 
-def _keeping_writer(state: ServiceState, key: tuple) -> Callable[[Answer, Emit], None]:
+def _keeping_writer(
+    state: ServiceState, key: tuple, version: int | None
+) -> Callable[[Answer, Emit], None]:
     """Writes an answer's body, and offers it to the answer cache once it is whole (the cache
-    keeps it if it took long enough and the store did not change meanwhile)."""
-    answers, version, started = state.answers, _version(state), time.monotonic()
+    keeps it if it took long enough and the store, at ``version`` before the query, did not
+    change meanwhile)."""
+    answers, started = state.answers, time.monotonic()
 
     def write(ready: Answer, emit: Emit) -> None:
         if version is None:
