@@ -59,6 +59,7 @@ from kgservice.protocol.negotiation import negotiate
 from kgservice.web.negotiate_html import HTML, HTML_CONTENT_TYPE, negotiate_page
 from kgservice.web.sparql_views import hidden_graphs
 from kgservice.web.state import EXTENSION
+from kgservice.web.urls import public_url
 
 T = TypeVar("T")
 
@@ -84,14 +85,6 @@ def _run(work: Callable[[], T], what: str) -> T:
     """Run store work through the app's runner (its timeout) if it has one."""
     runner = getattr(_state(), "runner", None)
     return runner.call(work, what) if runner is not None else work()
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """The public URL of ``endpoint``: ``KGSERVICE_PUBLIC_URL`` + path, else the request's."""
-    base = getattr(_state().settings, "public_url", "") or ""
-    if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _sparql_endpoint() -> str | None:

@@ -43,6 +43,7 @@ from kgservice.store.embedded import EmbeddedStore
 from kgservice.web.auth import refuse_if_read_only, require_writer, sees_personal_data
 from kgservice.web.runner import whole_body
 from kgservice.web.state import ServiceState, current_state
+from kgservice.web.urls import public_url
 from kgservice.web.writing import audited_refusals, commit_blind, commit_write
 from kgservice.writes import Delta, update_delta
 
@@ -89,7 +90,7 @@ def run_query(state: ServiceState, operation: QueryRequest, format_param: str | 
         hidden=hidden,
         hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
     )
-    base = _public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
+    base = public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
     key, version = answer_key(prepared, hidden is None, base), _version(state)
     kept = state.answers.get(key, version)
     if kept is not None:
@@ -170,7 +171,7 @@ def _update(state: ServiceState, operation: UpdateRequest) -> Response:
     refuse_if_read_only(state.settings.read_only)  # nothing could change: nothing to audit
     with audited_refusals(state):
         require_writer(state.settings.write_token)
-        base = _public_url("sparql.endpoint")
+        base = public_url("sparql.endpoint")
         store, limits = state.store, state.limits
         if isinstance(store, EmbeddedStore) or "*" not in state.settings.validate_writes:
 
@@ -225,9 +226,9 @@ def service_description(state: ServiceState, format_param: str | None) -> Respon
         return redirect(url_for("ui.index"), code=303)
     fmt = negotiate(request.headers.get("Accept"), "graph", format_param)
     graph = describe(
-        _public_url("sparql.endpoint"),
+        public_url("sparql.endpoint"),
         union_default_graph=state.store.union_default_graph,
-        void_url=_public_url("describe.void"),
+        void_url=public_url("describe.void"),
         # A remote store's functions are its own: its Service Description tells, not ours.
         extension_functions=None if isinstance(state.store, EmbeddedStore) else (),
     )
@@ -235,10 +236,3 @@ def service_description(state: ServiceState, format_param: str | None) -> Respon
         graph.remove((None, SD.supportedLanguage, SD.SPARQL11Update))
     data = serialize(graph, fmt)
     return Response(data, content_type=fmt.content_type, headers={"Vary": "Accept"})
-
-
-def _public_url(endpoint: str) -> str:
-    base = current_state().settings.public_url
-    if base:
-        return base.rstrip("/") + url_for(endpoint)
-    return url_for(endpoint, _external=True)
