@@ -120,11 +120,20 @@ def granian_server(settings: Settings) -> Any:
         http=HTTPModes.http1,
         http1_settings=HTTP1Settings(keep_alive=True),
         log_level=LogLevels(settings.log_level.lower()),
+        websockets=False,
         respawn_failed_workers=True,
         workers_kill_timeout=int(settings.query_timeout) + 5,
     )
     server.on_startup(partial(_announce, settings))
+    logging.getLogger("_granian").addFilter(_drop_thread_count_advice)
     return server
+
+
+def _drop_thread_count_advice(record: logging.LogRecord) -> bool:
+    """granian advises against more than two threads per core for a WSGI app; the service's
+    threads mostly wait on the engine, which runs without the GIL, so the advice is left out of
+    the log (``KGSERVICE_THREADS`` sets the number)."""
+    return "compared to the number of CPU cores" not in record.getMessage()
 
 
 def _server_class() -> type:
