@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 
-from kgservice.web.state import EXTENSION
+from kgservice.web.state import current_state
 
 
 def public_url(endpoint: str, **values: Any) -> str:
     """The URL of ``endpoint`` as clients reach it (behind a proxy: ``KGSERVICE_PUBLIC_URL``)."""
-    state = current_app.extensions[EXTENSION]
-    base = getattr(state.settings, "public_url", "") or ""
+    base = current_state().settings.public_url
     if base:
         return base.rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
