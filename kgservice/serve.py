@@ -161,11 +161,15 @@ def _server_class() -> type:
 def _load_app(settings: Settings, target: str) -> Any:
     """The WSGI app of one worker process (called in the worker, after the fork)."""
     from kgservice.web.app import create_app
+    from kgservice.web.state import EXTENSION
+    from kgservice.web.warming import start_warming
 
     global _started
     _started = time.monotonic()
     logging.basicConfig(level=settings.log_level)
-    return create_app(settings, on_runaway=_retire_worker)
+    app = create_app(settings, on_runaway=_retire_worker)
+    start_warming(app.extensions[EXTENSION])
+    return app
 
 
 def _retire_worker() -> None:

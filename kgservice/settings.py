@@ -281,6 +281,13 @@ SETTINGS: tuple[Setting, ...] = (
         "until the next write; embedded store only. 0: off.",
     ),
     Setting(
+        "WARM_QUESTIONS",
+        "true",
+        _bool,
+        "Under `kgservice serve`, answer every named question with its defaults into the answer "
+        "cache in the background: at start, and again once the store is quiet after writes.",
+    ),
+    Setting(
         "MAX_BODY_BYTES",
         str(64 * 1024 * 1024),
         _positive_int,

@@ -10,6 +10,7 @@ import pytest
 import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
+from kgservice.questions import load_catalog
 from tests.servers import EXPLOSIVE, oxigraph_server
 from tests.servers import SERVE_TIMEOUT as TIMEOUT
 from tests.servers import KGServiceServer as Server
@@ -51,6 +52,31 @@ def test_first_start_loads_the_ontology_and_the_demo_city(server: Server) -> Non
         "quality",
     }
     assert all(count > 0 for count in graphs.values())
+
+
+def test_the_named_questions_are_answered_before_they_are_asked(server: Server) -> None:
+    deadline = time.monotonic() + 60
+    while "named questions ready" not in "".join(server.output):
+        assert time.monotonic() < deadline, "".join(server.output)
+        time.sleep(0.1)
+    count = len(load_catalog())
+    assert f"answers of {count} of {count} named questions ready" in "".join(server.output)
+    before = _cache_hits(server)
+    answer = requests.get(
+        server.url + "/questions/division-summary",
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=TIMEOUT,
+    )
+    assert answer.status_code == 200 and answer.json()["results"]["bindings"]
+    assert _cache_hits(server) == before + 1
+
+
+def _cache_hits(server: Server) -> float:
+    metrics = requests.get(server.url + "/metrics", timeout=TIMEOUT).text
+    line = next(
+        x for x in metrics.splitlines() if x.startswith("kgservice_answer_cache_hits_total")
+    )
+    return float(line.split()[-1])
 
 
 def test_a_runaway_query_is_stopped_and_the_worker_replaced(server: Server) -> None:

@@ -76,17 +76,32 @@ class AnswerCache:
             self.hits += 1
             return kept
 
+    def holds(self, key: Hashable, version: int | None) -> bool:
+        """Whether an answer is kept under ``key`` at ``version`` (not counted as a hit or a
+        miss, nor as a use)."""
+        if not self.enabled or version is None:
+            return False
+        with self._lock:
+            return self._version == version and key in self._entries
+
     def offer(
-        self, key: Hashable, version: int | None, now: int | None, seconds: float, kept: KeptAnswer
+        self,
+        key: Hashable,
+        version: int | None,
+        now: int | None,
+        seconds: float,
+        kept: KeptAnswer,
+        keep_fast: bool = False,
     ) -> bool:
         """Keep ``kept``, computed in ``seconds`` between ``version`` and ``now``, if it is worth
-        keeping and no write began or ended meanwhile; whether it was kept."""
+        keeping (``keep_fast``: however fast it was) and no write began or ended meanwhile;
+        whether it was kept."""
         size = len(kept.body)
         if (
             not self.enabled
             or version is None
             or now != version
-            or seconds < self.min_seconds
+            or (seconds < self.min_seconds and not keep_fast)
             or size > self.largest
         ):
             return False

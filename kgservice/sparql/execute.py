@@ -24,7 +24,7 @@ from kgservice.protocol.params import QueryRequest, UpdateRequest
 from kgservice.sparql.capped import head_lines
 from kgservice.sparql.confine import confine_reads
 from kgservice.sparql.guard import Target, check_shape, check_targets, remote_targets
-from kgservice.sparql.lexer import Token
+from kgservice.sparql.lexer import Token, depends_on_base, is_volatile
 from kgservice.sparql.reach import reads_predicates
 from kgservice.sparql.results import Truncation, write_solutions
 from kgservice.store.base import QueryDataset, Store, UpdateDataset
@@ -61,6 +61,10 @@ class PreparedQuery:
     form: str
     format: Format
     dataset: QueryDataset | None = None
+    #: the answer depends on the base IRI the query is given (see :class:`QueryAnalysis`)
+    uses_base: bool = True
+    #: the query calls NOW(), RAND() or the like: its answer is not to be reused
+    volatile: bool = False
 
 
 Emit = Callable[[bytes], None]
@@ -141,7 +145,9 @@ def prepare_query(
         dataset = visible_dataset(store, hidden)
         if hidden_predicates:
             request, dataset = _over_union(request, dataset, hidden_predicates)
-    return PreparedQuery(request, analysis.form, fmt, dataset)
+    return PreparedQuery(
+        request, analysis.form, fmt, dataset, analysis.uses_base, analysis.volatile
+    )
 
 
 def _over_union(
@@ -164,6 +170,8 @@ class QueryAnalysis:
 
     form: str
     targets: tuple[Target, ...]  # SERVICE, FROM and FROM NAMED in the text
+    uses_base: bool = True  # a relative IRI, or IRI()/URI(): the base IRI matters
+    volatile: bool = False  # NOW(), RAND(), UUID(), STRUUID() or BNODE() is called
 
     @property
     def has_from(self) -> bool:
@@ -184,7 +192,9 @@ def analyse_query(text: str, max_bytes: int, max_depth: int) -> QueryAnalysis:
 def _analyse(text: str, max_bytes: int, max_depth: int) -> QueryAnalysis:
     found = check_shape(text, max_bytes=max_bytes, max_depth=max_depth)
     form = query_form(found)
-    return QueryAnalysis(form, tuple(remote_targets(text, found)))
+    return QueryAnalysis(
+        form, tuple(remote_targets(text, found)), depends_on_base(found), is_volatile(found)
+    )
 
 
 _analyse_cached = lru_cache(maxsize=ANALYSIS_CACHE_SIZE)(_analyse)

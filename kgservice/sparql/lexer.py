@@ -87,6 +87,53 @@ def declares_dataset(query: str) -> bool:
     return any(token.is_keyword("FROM") for token in tokens(query))
 
 
+#: The start of an absolute IRI: a scheme and its colon (RFC 3987).
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+#: Functions that resolve a relative IRI against the query's base.
+_BASE_FUNCTIONS = ("IRI", "URI")
+#: Functions whose value is new at every evaluation (SPARQL 1.1 §17.4.2.8, §17.4.4, §17.4.5).
+_VOLATILE_FUNCTIONS = ("BNODE", "RAND", "NOW", "UUID", "STRUUID")
+
+
+def is_relative_iri(token: Token) -> bool:
+    """Whether ``token`` is an ``<…>`` IRI without a scheme (resolved against a base)."""
+    return token.kind == "iri" and not ABSOLUTE_IRI.match(token.text, 1)
+
+
+def calls(found: list[Token], *functions: str) -> bool:
+    """Whether one of ``functions`` (upper case) is called: its name, then ``(``."""
+    return any(
+        token.is_keyword(*functions) and _called(found, index) for index, token in enumerate(found)
+    )
+
+
+def _called(found: list[Token], index: int) -> bool:
+    return index + 1 < len(found) and found[index + 1].text == "("
+
+
+def depends_on_base(found: list[Token]) -> bool:
+    """Whether the meaning of a query depends on the base IRI it is given: a relative IRI (a
+    relative BASE included) or a call of ``IRI``/``URI`` (which resolve against the base) where
+    no absolute BASE is in force."""
+    fixed = False  # an absolute BASE came before
+    for index, token in enumerate(found):
+        if fixed:
+            continue
+        if is_relative_iri(token) or (token.is_keyword(*_BASE_FUNCTIONS) and _called(found, index)):
+            return True
+        if token.is_keyword("BASE") and index + 1 < len(found) and found[index + 1].kind == "iri":
+            if is_relative_iri(found[index + 1]):
+                return True
+            fixed = True
+    return False
+
+
+def is_volatile(found: list[Token]) -> bool:
+    """Whether a query calls a function with a new value at every evaluation (``NOW()``,
+    ``RAND()``, ``UUID()``, ``STRUUID()``, ``BNODE()``): its answer is not to be reused."""
+    return calls(found, *_VOLATILE_FUNCTIONS)
+
+
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
 
 

@@ -30,7 +30,6 @@ even the token scan.
 
 from __future__ import annotations
 
-import re
 import threading
 from functools import lru_cache
 
@@ -40,9 +39,8 @@ from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from kgservice.sparql.lexer import Token, prologue, term_iri, tokens
+from kgservice.sparql.lexer import Token, is_relative_iri, prologue, term_iri, tokens
 
-_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _BLANKED = frozenset({"iri", "string", "number", "langtag"})
 _PARSER_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
 SKELETON_CACHE_SIZE = 4096
@@ -89,7 +87,7 @@ def unresolvable(token: Token, prefixes: dict[str, str], base: str | None) -> bo
     if token.kind == "error":
         return True
     if token.kind == "iri":
-        return base is None and not _ABSOLUTE.match(token.text, 1)
+        return base is None and is_relative_iri(token)
     return token.kind == "pname" and term_iri(token, prefixes, base) is None
 
 

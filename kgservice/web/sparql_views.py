@@ -91,26 +91,33 @@ def run_query(state: ServiceState, operation: QueryRequest, format_param: str | 
         hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
     )
     base = public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
-    key, version = answer_key(prepared, hidden is None, base), _version(state)
+    key, version = cache_slot(state, prepared, hidden is None, base)
     kept = state.answers.get(key, version)
     if kept is not None:
         return _answer_response(Answer(kept.format, _unused, kept.truncated), [kept.body])
     answer, body = state.runner.stream(
-        lambda: answer_query(store, prepared, limits, base), _keeping_writer(state, key, version)
+        lambda: answer_query(store, prepared, limits, base), keeping_writer(state, key, version)
     )
     return _answer_response(answer, body)
 
 
-def _version(state: ServiceState) -> int | None:
-    return state.store.content_version() if state.answers.enabled else None
+def cache_slot(
+    state: ServiceState, prepared: PreparedQuery, sees_personal_data: bool, base: str | None
+) -> tuple[tuple, int | None]:
+    """Where the answer cache keeps this query's answer: its key, and the store's content version
+    it is valid for (``None``: not kept, as the cache is off or the answer changes each time)."""
+    key = answer_key(prepared, sees_personal_data, base)
+    if not state.answers.enabled or prepared.volatile:
+        return key, None
+    return key, state.store.content_version()
 
 
-def _keeping_writer(
-    state: ServiceState, key: tuple, version: int | None
+def keeping_writer(
+    state: ServiceState, key: tuple, version: int | None, keep_fast: bool = False
 ) -> Callable[[Answer, Emit], None]:
     """Writes an answer's body, and offers it to the answer cache once it is whole (the cache
-    keeps it if it took long enough and the store, at ``version`` before the query, did not
-    change meanwhile)."""
+    keeps it if it took long enough, or ``keep_fast``, and the store, at ``version`` before the
+    query, did not change meanwhile)."""
     answers, started = state.answers, time.monotonic()
 
     def write(ready: Answer, emit: Emit) -> None:
@@ -123,13 +130,16 @@ def _keeping_writer(
         if body is not None:
             seconds = time.monotonic() - started
             whole = KeptAnswer(body, ready.format, ready.truncated)
-            answers.offer(key, version, state.store.content_version(), seconds, whole)
+            now = state.store.content_version()
+            answers.offer(key, version, now, seconds, whole, keep_fast)
 
     return write
 
 
-def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str) -> tuple:
-    """Everything a response body depends on besides the store's contents."""
+def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str | None) -> tuple:
+    """Everything a response body depends on besides the store's contents (the base IRI only
+    when the query has something to resolve against it: clients reaching the service by other
+    host names then share an answer)."""
     operation = prepared.request
     return (
         operation.query,
@@ -137,7 +147,7 @@ def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str) -> 
         tuple(operation.named_graph_uris),
         prepared.format.media_type,
         sees_personal_data,
-        base,
+        base if prepared.uses_base else None,
     )
 
 

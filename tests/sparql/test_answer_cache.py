@@ -34,6 +34,10 @@ def test_what_is_not_worth_keeping_or_not_safe_to_keep_is_not_kept() -> None:
     assert not cache.offer("remote", None, None, 1.0, kept(b"x"))  # no version: never kept
     assert cache.get("remote", None) is None
     assert len(cache) == 0
+    assert not cache.offer("large", 2, 2, 1.0, kept(b"x" * 101), keep_fast=True)
+    assert cache.offer("fast", 2, 2, 0.01, kept(b"x"), keep_fast=True)  # asked for
+    assert cache.holds("fast", 2) and not cache.holds("fast", 3) and not cache.holds("q", 2)
+    assert (cache.hits, cache.misses) == (0, 0)  # holds() is not a use
 
 
 def test_the_least_recently_used_answers_go_first() -> None:

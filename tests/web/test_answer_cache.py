@@ -139,3 +139,30 @@ def test_an_answer_whose_query_overlapped_a_write_is_not_kept(app, monkeypatch) 
     ask(client)
     answers = app.extensions[EXTENSION].answers
     assert (answers.hits, len(answers)) == (0, 0)
+
+
+def test_clients_reaching_the_service_by_other_host_names_share_an_answer(app) -> None:
+    client, answers = app.test_client(), app.extensions[EXTENSION].answers
+    first = client.get("/sparql", query_string={"query": QUERY}, base_url="http://10.0.0.5:8080")
+    again = client.get("/sparql", query_string={"query": QUERY}, base_url="https://kg.city.example")
+    assert names(first) == names(again) == ["张*"]
+    assert answers.hits == 1
+
+
+def test_a_query_with_a_relative_iri_is_kept_per_host_name(app) -> None:
+    """A relative IRI resolves against the endpoint's URL, which differs by host name."""
+    client, answers = app.test_client(), app.extensions[EXTENSION].answers
+    query = "SELECT ?iri WHERE { BIND(<relative> AS ?iri) }"
+    one = client.get("/sparql", query_string={"query": query}, base_url="http://one.example")
+    two = client.get("/sparql", query_string={"query": query}, base_url="http://two.example")
+    iris = [json.loads(r.data)["results"]["bindings"][0]["iri"]["value"] for r in (one, two)]
+    assert iris == ["http://one.example/relative", "http://two.example/relative"]
+    assert answers.hits == 0
+
+
+@pytest.mark.parametrize("call", ["NOW()", "RAND()", "UUID()", "STRUUID()", "BNODE()"])
+def test_an_answer_made_new_by_each_evaluation_is_never_kept(app, call) -> None:
+    client, answers = app.test_client(), app.extensions[EXTENSION].answers
+    query = f"SELECT ?value WHERE {{ BIND({call} AS ?value) }}"
+    assert ask(client, query).status_code == ask(client, query).status_code == 200
+    assert (answers.hits, len(answers)) == (0, 0)
