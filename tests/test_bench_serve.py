@@ -42,7 +42,8 @@ def test_bench_serve_prints_a_row_per_query_and_server(tmp_path: Path) -> None:
     assert servers == ["kgservice", "oxigraph"] * QUERIES
     assert all(line.split("|")[8].strip() == "0" for line in rows)  # no errors
     assert "Overall (geometric mean of service/oxigraph):" in result.output
-    assert "WSGI floor: a WSGI app that sends " in result.output
+    assert "WSGI floor, an app that sends the answer without doing anything: " in result.output
+    assert "pyoxigraph floor, an app that runs the query on pyoxigraph" in result.output
 
     body = json.loads(out.read_text(encoding="utf-8"))
     assert len(body["queries"]) == QUERIES
@@ -55,9 +56,10 @@ def test_bench_serve_prints_a_row_per_query_and_server(tmp_path: Path) -> None:
         assert pair["kgservice"]["errors"] == pair["oxigraph"]["errors"] == 0, name
         assert pair["kgservice"]["requests"] > 0 and pair["oxigraph"]["requests"] > 0, name
     assert body["overall_ratio"] > 0
-    floor = body["floor"]
-    assert floor["server"] == "wsgi floor" and floor["errors"] == 0 and floor["requests"] > 0
-    assert floor["results"] == by_query[floor["query"]]["oxigraph"]["results"]
+    for key, server in (("floor", "wsgi floor"), ("engine_floor", "pyoxigraph floor")):
+        floor = body[key]
+        assert floor["server"] == server and floor["errors"] == 0 and floor["requests"] > 0
+        assert floor["results"] == by_query[floor["query"]]["oxigraph"]["results"]
 
 
 def test_result_counts() -> None:

@@ -53,12 +53,13 @@ from urllib.parse import quote
 import pyoxigraph as ox
 
 from kgservice import __version__
-from kgservice.bench.floor import BODY_ENV, TYPE_ENV
+from kgservice.bench.floor import BODY_ENV, STORE_ENV, TYPE_ENV
 from kgservice.errors import CheckFailed, KGServiceError, ToolMissingError
 
 SERVICE = "kgservice"
 OXIGRAPH = "oxigraph"
 FLOOR = "wsgi floor"
+ENGINE_FLOOR = "pyoxigraph floor"
 JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 START_TIMEOUT = 120.0
@@ -417,18 +418,30 @@ def service_server(
 def floor_server(
     body: bytes, media_type: str, workdir: Path, threads: int, workers: int = 1
 ) -> Server:
-    """:mod:`kgservice.bench.floor` under the same granian workers as ``kgservice serve``."""
-    port = free_port()
+    """:func:`kgservice.bench.floor.app` under the same granian workers as ``kgservice serve``."""
     body_file = workdir / "floor-body"
     body_file.write_bytes(body)
-    env = dict(os.environ) | {BODY_ENV: str(body_file), TYPE_ENV: media_type}
+    env = {BODY_ENV: str(body_file), TYPE_ENV: media_type}
+    return _granian(FLOOR, "kgservice.bench.floor:app", env, workdir, threads, workers)
+
+
+def engine_floor_server(store: Path, workdir: Path, threads: int, workers: int = 1) -> Server:
+    """:func:`kgservice.bench.floor.engine_app` on ``store`` under the same granian workers."""
+    target, env = "kgservice.bench.floor:engine_app", {STORE_ENV: str(store)}
+    return _granian(ENGINE_FLOOR, target, env, workdir, threads, workers)
+
+
+def _granian(
+    name: str, target: str, env: dict[str, str], workdir: Path, threads: int, workers: int
+) -> Server:
+    port = free_port()
     command = [
         sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1",
         "--workers", str(workers), "--blocking-threads", str(threads),
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-        "kgservice.bench.floor:app",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", target,
     ]  # fmt: skip
-    return Server(FLOOR, command, port, workdir / "floor.log", "/sparql", env=env)
+    log = workdir / (name.replace(" ", "-") + ".log")
+    return Server(name, command, port, log, "/sparql", env=dict(os.environ) | env)
 
 
 def oxigraph_server(copy: Path, workdir: Path) -> Server:
@@ -702,44 +715,67 @@ def measure(
 
 @dataclass
 class Floor:
-    server: Server
-    row: Row
+    """The two floors measured on one query: the WSGI floor's row, then the pyoxigraph floor's."""
+
+    rows: list[Row]
 
 
-def measure_floor(
+def measure_floors(
     service: Server,
+    store: Path,
     rows: list[Row],
     queries: list[BenchQuery],
     generator: LoadGenerator,
     seconds: float,
     concurrency: int,
+    started: list[Server],
 ) -> Floor:
-    """The WSGI floor (:mod:`kgservice.bench.floor`) on the query Oxigraph answers fastest,
-    sending the service's own answer to it."""
+    """The WSGI floor and the pyoxigraph floor (:mod:`kgservice.bench.floor`) on the query
+    Oxigraph answers fastest, the first sending the service's own answer to it, the second
+    running it on ``store``; each server is added to ``started`` before it starts."""
     fastest = max((row for row in rows if row.server == OXIGRAPH), key=lambda row: row.sample.rate)
     query = next(query for query in queries if query.name == fastest.query)
     workdir = service.log_path.parent
     threads = int((service.env or {}).get("KGSERVICE_THREADS", "8"))
     workers = int((service.env or {}).get("KGSERVICE_WORKERS", "1"))
-    server = floor_server(fetch(service, query), query.accept, workdir, threads, workers)
-    server.start()
-    results = result_count(query, fetch(server, query))  # also a warm-up
-    cpu = server.cpu_seconds()
-    sample = generator.run(server, query, seconds, concurrency)
-    sample.cpu_seconds = server.cpu_seconds() - cpu
-    return Floor(server, Row(query.name, FLOOR, results, sample))
+    floors = [
+        floor_server(fetch(service, query), query.accept, workdir, threads, workers),
+        engine_floor_server(store, workdir, threads, workers),
+    ]
+    measured = []
+    for server in floors:
+        started.append(server)
+        server.start()
+        results = result_count(query, fetch(server, query))  # also a warm-up
+        cpu = server.cpu_seconds()
+        sample = generator.run(server, query, seconds, concurrency)
+        sample.cpu_seconds = server.cpu_seconds() - cpu
+        measured.append(Row(query.name, server.name, results, sample))
+    return Floor(measured)
 
 
-def floor_note(floor: Row, rows: list[Row], threads: int, workers: int = 1) -> str:
-    oxigraph = next(row for row in rows if row.server == OXIGRAPH and row.query == floor.query)
-    ratio = floor.sample.rate / oxigraph.sample.rate if oxigraph.sample.rate else 0.0
+def floor_note(floor: Floor, rows: list[Row], threads: int, workers: int = 1) -> str:
+    bare, engine = floor.rows
+    by_server = {row.server: row for row in rows if row.query == bare.query}
+    oxigraph_rate = by_server[OXIGRAPH].sample.rate
+
+    def ratio(row: Row) -> str:
+        return f"{row.sample.rate / oxigraph_rate:.2f}×" if oxigraph_rate else "n/a"
+
+    def figures(row: Row) -> str:
+        return (
+            f"{row.sample.rate:.1f} requests/s using {_ms(row.sample.cpu_ms_per_request)} ms of "
+            f"CPU per request, {ratio(row)} oxigraph serve"
+        )
+
     return (
-        f"WSGI floor: a WSGI app that sends {floor.query}'s answer without doing anything, under "
-        f"the same granian workers ({workers} × {threads} threads), answered "
-        f"{floor.sample.rate:.1f} "
-        f"requests/s using {_ms(floor.sample.cpu_ms_per_request)} ms of CPU per request: "
-        f"{ratio:.2f}× oxigraph serve on that query: the most a WSGI app can reach under these "
-        "workers, whatever it does per request."
+        f"Floors on {bare.query}, under the same granian workers ({workers} × {threads} "
+        f"threads). WSGI floor, an app that sends the answer without doing anything: "
+        f"{figures(bare)}: the most a WSGI app can reach under these workers, whatever it does "
+        f"per request. pyoxigraph floor, an app that runs the query on pyoxigraph over the "
+        f"union default graph and sends Oxigraph's serialisation, nothing else: "
+        f"{figures(engine)}: the most a Python service on pyoxigraph can reach; the service "
+        f"itself: {ratio(by_server[SERVICE])}."
     )
 
 
@@ -910,9 +946,10 @@ def bench_serve(
                 echo(f"{server.name} ready at {server.url}")
             counts = check_counts(servers, city.queries)
             rows = measure(servers, city.queries, generator, seconds, concurrency, counts, echo)
-            floor = measure_floor(servers[0], rows, city.queries, generator, seconds, concurrency)
-            servers.append(floor.server)
-            echo(f"measured the WSGI floor on {floor.row.query}")
+            floor = measure_floors(
+                servers[0], city.store, rows, city.queries, generator, seconds, concurrency, servers
+            )
+            echo(f"measured the floors on {floor.rows[0].query}")
         finally:
             for server in servers:
                 with contextlib.suppress(Exception):
@@ -931,7 +968,10 @@ def bench_serve(
         workers,
     )
     if json_out is not None:
-        report = report_json(setup, rows, city.queries) | {"floor": _row_json(floor.row)}
+        report = report_json(setup, rows, city.queries) | {
+            "floor": _row_json(floor.rows[0]),
+            "engine_floor": _row_json(floor.rows[1]),
+        }
         json_out.write_text(json.dumps(report, indent=2), "utf-8")
-    note = floor_note(floor.row, rows, threads, workers or 1)
+    note = floor_note(floor, rows, threads, workers or 1)
     return table(setup, rows, city.queries) + "\n\n" + note
