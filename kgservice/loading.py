@@ -2,10 +2,11 @@
 
 Every source is read, checked and mapped before anything is written; then each source replaces its
 named graph, its personal graph and its catalog entry in one transaction (a source new to the
-store: one atomic bulk ingestion, :func:`write_sources`; a new source of more than
+store: one atomic bulk ingestion, :func:`write_sources`; a source of more than
 :data:`~kgservice.store.embedded.BULK_BATCH` quads, such as the population of a million people,
-one ingestion per batch with its catalog entry last, see :func:`_insert_new`). A broken file
-changes nothing.
+one ingestion per batch with its catalog entry last, see :func:`_insert_new`, after the graphs
+it replaces were dropped a batch at a time, see :func:`_withdraw`). A broken file changes
+nothing.
 
 Personal data (:mod:`kgservice.privacy`, docs/data-model.md §6): the source's graph
 ``graph:<source id>`` gets every non-personal triple and a masked copy of each personal one; the
@@ -62,11 +63,15 @@ class LoadedSource:
 def catalog_update(dataset: URIRef, description: Graph) -> str:
     """A SPARQL update that replaces ``dataset``'s entry in the catalog graph by ``description``."""
     entry = description.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    return catalog_removal(dataset) + f" ;\nINSERT DATA {{ GRAPH <{CATALOG_GRAPH}> {{\n{entry}}} }}"
+
+
+def catalog_removal(dataset: URIRef) -> str:
+    """A SPARQL update that removes ``dataset``'s entry (and its distributions) from the catalog."""
     return (
         f"DELETE {{ GRAPH <{CATALOG_GRAPH}> {{ ?part ?p ?o }} }} WHERE {{ GRAPH <{CATALOG_GRAPH}> "
         f"{{ <{dataset}> <{DCAT.distribution}> ?part . ?part ?p ?o }} }} ;\n"
-        f"DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{dataset}> ?p ?o }} }} ;\n"
-        f"INSERT DATA {{ GRAPH <{CATALOG_GRAPH}> {{\n{entry}}} }}"
+        f"DELETE WHERE {{ GRAPH <{CATALOG_GRAPH}> {{ <{dataset}> ?p ?o }} }}"
     )
 
 
@@ -94,7 +99,7 @@ def ensure_ontology(store: EmbeddedStore) -> bool:
 
 def load_sources(store: EmbeddedStore, paths: list[Path | str]) -> list[LoadedSource]:
     """Map every source in ``paths``, then replace each one's graph, personal graph and catalog
-    entry (one transaction per source)."""
+    entry (one transaction per source, short of a million quads: :func:`write_sources`)."""
     from kgservice.mapping.run import map_sources
 
     if not paths:
@@ -109,7 +114,9 @@ def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[Load
     A source the store does not hold yet (neither graph exists, the catalog has no entry for its
     dataset) replaces nothing: its three parts are added as one N-Quads document in one atomic
     step (:meth:`~kgservice.store.embedded.EmbeddedStore.insert_nquads`, Oxigraph's bulk loader
-    on disk). Otherwise one SPARQL update drops and inserts them.
+    on disk). Otherwise one SPARQL update drops and inserts them, unless that is more than one
+    transaction can hold (:func:`_too_large_for_one_step`: a million people's population): then
+    the source is withdrawn (catalog entry first, graphs a batch at a time) and added as new.
     """
     properties = personal_properties()
     loaded = []
@@ -120,7 +127,13 @@ def write_sources(store: EmbeddedStore, mapped: list[MappedSource]) -> list[Load
             raise InputError(f"{source.source_id}: the mapping gave no dataset description")
         graph = ox.NamedNode(str(source.graph))
         private_graph = personal_graph(str(source.graph))
-        if _is_new(store, graph, ox.NamedNode(private_graph), dataset):
+        private = ox.NamedNode(private_graph)
+        if _is_new(store, graph, private, dataset):
+            public_count, personal_count = _insert_new(
+                store, source, properties, graph, private_graph, dataset
+            )
+        elif _too_large_for_one_step(store, source, graph, private):
+            _withdraw(store, dataset, graph, private)
             public_count, personal_count = _insert_new(
                 store, source, properties, graph, private_graph, dataset
             )
@@ -184,7 +197,8 @@ def _insert_new(
     private_graph: str,
     dataset: URIRef,
 ) -> tuple[int, int]:
-    """Add a source the store does not hold; (public triples, personal triples).
+    """Add a source the store does not hold (or no longer: :func:`_withdraw`); (public
+    triples, personal triples).
 
     The statements are split :data:`SPLIT_BATCH` at a time (cut between subjects, so each
     subject's masked copies are made once) into N-Quads spooled to a temporary file, so the
@@ -286,6 +300,34 @@ def _parse_lines(lines: list[str]) -> list[ox.Triple]:
         return []
     document = "\n".join(lines).encode("utf-8")
     return [quad.triple for quad in ox.parse(document, ox.RdfFormat.N_TRIPLES)]
+
+
+def _too_large_for_one_step(
+    store: EmbeddedStore, source: MappedSource, graph: ox.NamedNode, private: ox.NamedNode
+) -> bool:
+    """Whether replacing a source the store holds takes more than one transaction can: the
+    new statements, or the quads of the graphs they replace, number :data:`BULK_BATCH` or more
+    (one update of the ten million quads of a million people's population took more than 24
+    GB). Only on the embedded store."""
+    if not isinstance(store, EmbeddedStore):
+        return False
+    if len(source.ntriples) >= BULK_BATCH:
+        return True
+    held = 0
+    for named in (graph, private):
+        held += store.quads_in_graph(named, limit=BULK_BATCH - held)
+    return held >= BULK_BATCH
+
+
+def _withdraw(
+    store: EmbeddedStore, dataset: URIRef, graph: ox.NamedNode, private: ox.NamedNode
+) -> None:
+    """Take a source out of the store before it is added again batch by batch: its catalog
+    entry first (from then on the source reads as incomplete, and a load killed before its end
+    is repeated by the next one), then its graphs, a batch of quads at a time."""
+    store.update(catalog_removal(dataset))
+    for named in (graph, private):
+        store.drop_graph_in_batches(named, SPLIT_BATCH)
 
 
 def _is_new(

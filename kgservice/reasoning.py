@@ -275,6 +275,13 @@ class _Scratch:
         self.store.update(f"MOVE SILENT GRAPH <{_NEXT}> TO GRAPH <{_DELTA}>")
         return True
 
+    def derives(self, triple: ox.Triple) -> bool:
+        """Whether the rounds derived ``triple`` (it is known and not a fact)."""
+        s, p, o = triple.subject, triple.predicate, triple.object
+        return ox.Quad(s, p, o, ox.DefaultGraph()) in self.store and (
+            ox.Quad(s, p, o, ox.NamedNode(_FACTS)) not in self.store
+        )
+
     def derived(self) -> Iterator[ox.Triple]:
         """Every triple the rounds derived (none of them a fact)."""
         facts, store = ox.NamedNode(_FACTS), self.store
@@ -311,11 +318,13 @@ def materialise(store: Store) -> Materialised:
     started = time.perf_counter()
     tbox = read_tbox(store)
     scratch, rounds = _run(tbox, _read_facts(store, tbox))
-    inferred = (t for t in scratch.derived() if not _has_blank_node(t))
-    if store.has_graph(INFERRED_GRAPH) or not isinstance(store, EmbeddedStore):
+    inferred = _entailed(scratch)
+    if not isinstance(store, EmbeddedStore):
         triples = set(inferred)
         added, removed = write_inferred(store, triples)
         count = len(triples)
+    elif store.has_graph(INFERRED_GRAPH):
+        count, added, removed = _update_inferred(store, scratch)
     else:
         count = added = _insert_inferred(store, inferred)
         removed = 0
@@ -347,6 +356,37 @@ def _insert_inferred(store: EmbeddedStore, triples: Iterable[ox.Triple]) -> int:
         for document, quads in documents:
             store.insert_nquads(document, quads)
     return count
+
+
+def _update_inferred(store: EmbeddedStore, scratch: _Scratch) -> tuple[int, int, int]:
+    """Make ``graph:inferred`` hold what ``scratch`` derived by writing the difference alone,
+    found by looking each triple up on the other side: no set of every entailment is held (a
+    million people entail millions of triples, two sets of them take gigabytes). A difference
+    under :data:`~kgservice.store.embedded.BULK_BATCH` triples is one update, one transaction
+    (after a service write, it is a few triples); a larger one goes a batch at a time.
+    ``(triples, added, removed)``."""
+    graph = INFERRED_GRAPH
+    count, added = 0, []
+    for triple in scratch.derived():
+        if _has_blank_node(triple):
+            continue
+        count += 1
+        if ox.Quad(triple.subject, triple.predicate, triple.object, graph) not in store.oxigraph:
+            added.append(triple)
+    held = store.oxigraph.quads_for_pattern(None, None, None, graph)
+    removed = [quad.triple for quad in held if not scratch.derives(quad.triple)]
+    if any(_has_blank_node(t) for t in removed):  # DELETE DATA cannot name a blank node
+        store.replace_graph(graph, sorted(set(_entailed(scratch)), key=str))
+        return count, len(added), len(removed)
+    size = max(1, BULK_BATCH // 2)
+    for start in range(0, max(len(added), len(removed)), size):
+        part_added, part_removed = added[start : start + size], removed[start : start + size]
+        store.update(_difference_update(set(part_added), set(part_removed)))
+    return count, len(added), len(removed)
+
+
+def _entailed(scratch: _Scratch) -> Iterator[ox.Triple]:
+    return (t for t in scratch.derived() if not _has_blank_node(t))
 
 
 def _blocks(items: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:

@@ -41,3 +41,16 @@ def count_inserts(monkeypatch, store: EmbeddedStore) -> list[int]:
 
     monkeypatch.setattr(store, "insert_nquads", counted)
     return calls
+
+
+def record_updates(monkeypatch, store: EmbeddedStore) -> list[str]:
+    """Make ``store`` note the text of every SPARQL update it runs in the list returned."""
+    texts: list[str] = []
+    update = store.update
+
+    def recorded(text: str, *args, **kwargs):
+        texts.append(text)
+        return update(text, *args, **kwargs)
+
+    monkeypatch.setattr(store, "update", recorded)
+    return texts

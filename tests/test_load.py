@@ -27,7 +27,7 @@ from kgservice.mapping.run import MappedSource, map_sources
 from kgservice.namespaces import CITY
 from kgservice.privacy import personal_properties, split_personal
 from kgservice.store import open_embedded
-from tests.cities import count_inserts
+from tests.cities import count_inserts, record_updates
 
 GRAPH = "https://w3id.org/sckm/graph/"
 COUNT_DATASETS = f"""
@@ -311,6 +311,78 @@ def test_a_source_bigger_than_a_bulk_batch_is_added_batch_by_batch(
         (s.triples, s.personal_triples) for s in whole
     ]
     assert snapshot(tmp_path / "batches") == snapshot(tmp_path / "whole")
+
+
+@pytest.fixture(scope="module")
+def other_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same sources with other records: a load of it replaces every source of ``city``."""
+    folder = tmp_path_factory.mktemp("other-city")
+    generate_city(GeneratorConfig(people=150, seed=6, bad_share=0), folder)
+    return folder
+
+
+def loaded_with_small_batches(path: Path, sources: list[MappedSource], monkeypatch):
+    """A store at ``path`` holding ``sources``, then a bulk batch of 500 quads (97 statements
+    split at a time): the city's sources count as large from then on."""
+    store = open_embedded(path)
+    write_sources(store, sources)
+    monkeypatch.setattr(loading, "BULK_BATCH", 500)
+    monkeypatch.setattr(loading, "SPLIT_BATCH", 97)
+    return store
+
+
+def test_a_source_too_large_to_replace_at_once_is_withdrawn_then_added_batch_by_batch(
+    city: Path, other_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replacing a source of over ``BULK_BATCH`` quads in one update takes more memory than a
+    machine has (a million people's population); the source is withdrawn (catalogue entry
+    first, graphs a batch at a time) and added as a new one, and the store ends up the same."""
+    first, second = map_sources([city]), map_sources([other_city])
+    store = open_embedded(tmp_path / "at-once")
+    write_sources(store, first)
+    write_sources(store, second)
+    store.close()
+    store = loaded_with_small_batches(tmp_path / "batches", first, monkeypatch)
+    updates = record_updates(monkeypatch, store)
+    inserts = count_inserts(monkeypatch, store)
+    write_sources(store, second)
+    store.close()
+    deletions = [text for text in updates if "LIMIT 97" in text]
+    assert len(deletions) > 2 * len(second)  # the old graphs went a batch at a time
+    assert len(inserts) > len(second) + 2 and max(inserts) < 500
+    assert snapshot(tmp_path / "batches") == snapshot(tmp_path / "at-once")
+
+
+def test_a_batched_replacement_stopped_half_way_is_completed_by_the_next_load(
+    city: Path, other_city: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = map_sources([city]), map_sources([other_city])
+    store = open_embedded(tmp_path / "whole")
+    write_sources(store, second)
+    store.close()
+    store = loaded_with_small_batches(tmp_path / "stopped", first, monkeypatch)
+    insert = store.insert_nquads
+    population_batches = itertools.count()
+
+    def failing(document: bytes, quads: int) -> None:
+        if b"graph/population>" in document and next(population_batches) == 1:
+            raise OSError("disk full")  # after one batch of the population
+        insert(document, quads)
+
+    monkeypatch.setattr(store, "insert_nquads", failing)
+    with pytest.raises(OSError):
+        write_sources(store, second)
+    population = next(source for source in second if source.source_id == "population")
+    dataset = next(population.catalog.subjects(DCAT.distribution, None))
+    entry = store.oxigraph.quads_for_pattern(
+        ox.NamedNode(str(dataset)), None, None, ox.NamedNode(CATALOG_GRAPH)
+    )
+    assert not list(entry)  # the source reads as incomplete
+    del entry  # an iterator holds the store open
+    monkeypatch.setattr(store, "insert_nquads", insert)
+    write_sources(store, second)
+    store.close()
+    assert snapshot(tmp_path / "stopped") == snapshot(tmp_path / "whole")
 
 
 def test_subject_batches_cut_only_between_subjects() -> None:

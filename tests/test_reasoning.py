@@ -34,7 +34,7 @@ from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.store.remote import RemoteStore
 from kgservice.web.app import create_app
 from kgservice.web.state import EXTENSION
-from tests.cities import count_inserts
+from tests.cities import count_inserts, record_updates
 from tests.questions.support import load_fixture
 from tests.servers import oxigraph_server
 
@@ -448,4 +448,34 @@ def test_a_big_first_graph_inferred_goes_in_batches(
     assert inferred(store) == inferred(reasoned)
     again = materialise(store)
     assert (again.added, again.removed) == (0, 0)
+    store.close()
+
+
+def test_a_large_difference_is_written_in_batches(
+    reasoned: EmbeddedStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refresh writes only the difference with the graph:inferred the store holds, found by
+    lookups (no set of every entailment), a batch at a time when it is large; the graph ends up
+    as a first materialisation of the same input makes it."""
+    from kgservice import reasoning
+
+    store, fresh = open_embedded(tmp_path / "store"), open_embedded(None)
+    for graph in reasoned.graph_names():
+        if graph != INFERRED_GRAPH:
+            store.add_to_graph(graph, reasoned.triples(graph))
+    materialise(store)
+    village = [q.triple for q in ox.parse(NEW_VILLAGE.encode(), ox.RdfFormat.TURTLE)]
+    store.add_to_graph(ox.NamedNode("http://example.org/graph/new-village"), village)
+    store.drop_graph(ox.NamedNode("https://w3id.org/sckm/graph/legal-entities"))  # types go
+    for graph in store.graph_names():
+        if graph != INFERRED_GRAPH:
+            fresh.add_to_graph(graph, store.triples(graph))
+    expected = materialise(fresh)
+    monkeypatch.setattr(reasoning, "BULK_BATCH", 20)
+    updates = record_updates(monkeypatch, store)
+    result = materialise(store)
+    assert result.added >= 2 and result.removed > 20  # more than one batch of 10 to remove
+    assert len(updates) == -(-max(result.added, result.removed) // 10)
+    assert result.triples == expected.triples
+    assert inferred(store) == inferred(fresh)
     store.close()

@@ -33,6 +33,7 @@ import gc
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -261,6 +262,22 @@ class EmbeddedStore:
         )
         self.update(update + (f" ;\n{also}" if also else ""))  # one update, one transaction
         return len(triples)
+
+    def quads_in_graph(self, graph: ox.NamedNode, limit: int) -> int:
+        """How many quads the named graph holds, counted up to ``limit``."""
+        found = self.oxigraph.quads_for_pattern(None, None, None, graph)
+        return sum(1 for _ in islice(found, limit))
+
+    def drop_graph_in_batches(self, graph: ox.NamedNode, batch: int) -> None:
+        """Drop a named graph ``batch`` quads at a time, each batch one transaction: a graph
+        too large to drop in one (millions of quads) shrinks under readers' eyes instead."""
+        deletion = (
+            f"DELETE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} WHERE {{ SELECT ?s ?p ?o "
+            f"WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }} LIMIT {batch} }}"
+        )
+        while self.quads_in_graph(graph, 1):
+            self.update(deletion)
+        self.update(f"DROP SILENT GRAPH <{graph.value}>")
 
     def insert_nquads(self, document: bytes, quads: int) -> None:
         """Add the N-Quads ``document`` of ``quads`` statements in one atomic step.

@@ -90,7 +90,8 @@ def run_query(state: ServiceState, operation: QueryRequest, format_param: str | 
         hidden=hidden,
         hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
     )
-    base = public_url("sparql.endpoint")  # relative IRIs resolve against the endpoint
+    # Relative IRIs resolve against the endpoint's URL (built only for a query that has any).
+    base = public_url("sparql.endpoint") if prepared.uses_base else None
     key, version = cache_slot(state, prepared, hidden is None, base)
     kept = state.answers.get(key, version)
     if kept is not None:
