@@ -137,7 +137,10 @@ class QuestionWarmer:
                 seen, seen_since = version, time.monotonic()
             quiet = time.monotonic() - seen_since >= self.quiet_seconds
             if version is not None and version != answered and quiet:
-                self._round()
+                try:
+                    self._round()
+                except Exception:  # the store failed: try again after the next write
+                    log.exception("answering the named questions ahead of time failed")
                 answered = version
             self._stop.wait(self.poll_seconds)
 
