@@ -441,6 +441,26 @@ def describe(result: Materialised | None) -> str:
     )
 
 
+#: From this many triples in graph:inferred, a refresh after each write is heavy work.
+LARGE_INFERRED = 1_000_000
+
+
+def refresh_cost_warning(store: Store) -> str | None:
+    """A warning for whoever starts a writable service with reasoning on over a store whose
+    ``graph:inferred`` is large: each write rebuilds it whole, in memory. ``None`` if it is not
+    large (or the store is not embedded: counting a remote graph costs a scan over HTTP)."""
+    if not isinstance(store, EmbeddedStore):
+        return None
+    if store.quads_in_graph(INFERRED_GRAPH, LARGE_INFERRED) < LARGE_INFERRED:
+        return None
+    return (
+        f"graph:inferred holds over {LARGE_INFERRED:,} triples: after every write the service "
+        "rebuilds it whole in memory (at 1,000,000 people a rebuild took 6 to 8 minutes and "
+        "11 GB); serve this store read-only (KGSERVICE_READ_ONLY=true) or with "
+        "KGSERVICE_REASONING=off"
+    )
+
+
 class Refresher:
     """Re-materialises in a background thread after writes, debounced.
 

@@ -3,6 +3,7 @@ privacy rule, re-materialisation after writes, `kgservice reason`, and the named
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -479,3 +480,29 @@ def test_a_large_difference_is_written_in_batches(
     assert result.triples == expected.triples
     assert inferred(store) == inferred(fresh)
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("mode", "env", "warned"),
+    [
+        ("materialize", {}, True),
+        ("materialize", {"KGSERVICE_READ_ONLY": "true"}, False),  # no writes, no refresh
+        ("off", {}, False),
+    ],
+    ids=["writable", "read-only", "reasoning off"],
+)
+def test_a_writable_service_over_a_large_graph_inferred_warns_at_start(
+    reasoned: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, caplog, mode, env, warned
+) -> None:
+    from kgservice import reasoning
+
+    monkeypatch.setattr(reasoning, "LARGE_INFERRED", 100)  # the fixture entails more
+    caplog.set_level(logging.WARNING, logger="kgservice.web.app")
+    app_over(reasoned, mode, **env)
+    assert ("after every write the service rebuilds it whole" in caplog.text) is warned
+
+
+def test_a_small_graph_inferred_gives_no_warning(reasoned: EmbeddedStore, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="kgservice.web.app")
+    app_over(reasoned, "materialize")
+    assert "rebuilds it whole" not in caplog.text

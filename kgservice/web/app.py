@@ -8,13 +8,14 @@ The store is opened here (embedded Oxigraph at ``KGSERVICE_STORE``, or the remot
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 
 from kgservice.privacy import personal_properties
-from kgservice.reasoning import MATERIALIZE, Refresher
+from kgservice.reasoning import MATERIALIZE, Refresher, refresh_cost_warning
 from kgservice.settings import Settings, load_settings
 from kgservice.sparql.answer_cache import AnswerCache
 from kgservice.sparql.execute import Limits
@@ -33,6 +34,8 @@ from kgservice.web.errors import register_error_handlers
 from kgservice.web.metrics import Metrics
 from kgservice.web.runner import Runner
 from kgservice.web.state import EXTENSION, ServiceState
+
+log = logging.getLogger(__name__)
 
 _CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
 _CORS_READ_ONLY_METHODS = "GET, HEAD, POST, OPTIONS"  # POST: queries may be sent as forms
@@ -79,6 +82,8 @@ def create_app(
         answers=answers,
     )
     app.extensions[EXTENSION] = state
+    if state.reasoner is not None and (warning := refresh_cost_warning(store)):
+        log.warning(warning)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     register_error_handlers(app)
