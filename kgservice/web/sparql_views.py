@@ -8,8 +8,6 @@ parsing is :mod:`kgservice.protocol`, checking and running is :mod:`kgservice.sp
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from functools import partial
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -27,11 +25,9 @@ from kgservice.protocol.params import (
     parse_request,
     parse_urlencoded,
 )
-from kgservice.sparql.answer_cache import BodyRecorder, KeptAnswer
 from kgservice.sparql.execute import (
     Answer,
     Emit,
-    PreparedQuery,
     answer_query,
     prepare_query,
     run_update,
@@ -40,6 +36,7 @@ from kgservice.sparql.guard import check_shape
 from kgservice.sparql.update_reach import unmaskable_write
 from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore
+from kgservice.web.answers import cache_slot, keeping_writer
 from kgservice.web.auth import refuse_if_read_only, require_writer, sees_personal_data
 from kgservice.web.runner import whole_body
 from kgservice.web.state import ServiceState, current_state
@@ -100,56 +97,6 @@ def run_query(state: ServiceState, operation: QueryRequest, format_param: str | 
         lambda: answer_query(store, prepared, limits, base), keeping_writer(state, key, version)
     )
     return _answer_response(answer, body)
-
-
-def cache_slot(
-    state: ServiceState, prepared: PreparedQuery, sees_personal_data: bool, base: str | None
-) -> tuple[tuple, int | None]:
-    """Where the answer cache keeps this query's answer: its key, and the store's content version
-    it is valid for (``None``: not kept, as the cache is off or the answer changes each time)."""
-    key = answer_key(prepared, sees_personal_data, base)
-    if not state.answers.enabled or prepared.volatile:
-        return key, None
-    return key, state.store.content_version()
-
-
-def keeping_writer(
-    state: ServiceState, key: tuple, version: int | None, keep_fast: bool = False
-) -> Callable[[Answer, Emit], None]:
-    """Writes an answer's body, and offers it to the answer cache once it is whole (the cache
-    keeps it if it took long enough, or ``keep_fast``, and the store, at ``version`` before the
-    query, did not change meanwhile)."""
-    answers, started = state.answers, time.monotonic()
-
-    def write(ready: Answer, emit: Emit) -> None:
-        if version is None:
-            ready.write_body(emit)
-            return
-        recorder = BodyRecorder(emit, answers.largest)
-        ready.write_body(recorder)
-        body = recorder.body()
-        if body is not None:
-            seconds = time.monotonic() - started
-            whole = KeptAnswer(body, ready.format, ready.truncated)
-            now = state.store.content_version()
-            answers.offer(key, version, now, seconds, whole, keep_fast)
-
-    return write
-
-
-def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str | None) -> tuple:
-    """Everything a response body depends on besides the store's contents (the base IRI only
-    when the query has something to resolve against it: clients reaching the service by other
-    host names then share an answer)."""
-    operation = prepared.request
-    return (
-        operation.query,
-        tuple(operation.default_graph_uris),
-        tuple(operation.named_graph_uris),
-        prepared.format.media_type,
-        sees_personal_data,
-        base if prepared.uses_base else None,
-    )
 
 
 def _unused(emit: Emit) -> None:

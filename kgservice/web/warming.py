@@ -28,7 +28,7 @@ from kgservice.privacy import is_personal_graph
 from kgservice.protocol.params import QueryRequest
 from kgservice.questions import Question, bind, bound_query, load_catalog
 from kgservice.sparql.execute import answer_query, prepare_query
-from kgservice.web.sparql_views import cache_slot, keeping_writer
+from kgservice.web.answers import cache_slot, keeping_writer
 from kgservice.web.state import ServiceState
 
 log = logging.getLogger(__name__)
