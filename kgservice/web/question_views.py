@@ -19,6 +19,7 @@ from kgservice.questions import Question, bind, bound_query, example_query, load
 from kgservice.web.negotiate_html import HTML_ALIASES, weight
 from kgservice.web.sparql_views import run_query
 from kgservice.web.state import current_state
+from kgservice.web.urls import public_url
 
 bp = Blueprint("questions", __name__)
 
@@ -42,14 +43,8 @@ def describe(question: Question) -> dict:
         "parameters": [parameter.as_json() for parameter in question.parameters],
         "sparql": question.sparql,
         "example_query": example_query(question),
-        "url": _public(url_for("questions.answer", question_id=question.id)),
+        "url": public_url("questions.answer", question_id=question.id),
     }
-
-
-def _public(path: str) -> str:
-    """An absolute URL: under KGSERVICE_PUBLIC_URL when set (behind a proxy), else this host."""
-    base = current_state().settings.public_url
-    return (base.rstrip("/") if base else request.host_url.rstrip("/")) + path
 
 
 def _wants_html() -> bool:
