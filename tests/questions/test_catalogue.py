@@ -178,7 +178,8 @@ def test_a_hostile_string_stays_one_literal_and_cannot_change_the_query(
     original = list(tokens(question.sparql))
     assert [(t.kind, t.text) for t in outside] == [(t.kind, t.text) for t in original]
     assert sum(1 for t in outside if t.text == "{") == sum(1 for t in original if t.text == "{")
-    assert len(blocks) == 2  # the top-level group, and the sub-select that filters by ?text
+    # the top-level group, the sub-select of the first 200 matches and its sub-select of matches
+    assert len(blocks) == 3
     for found in blocks:
         block = [(t.kind, t.text) for t in found]
         assert [kind for kind, _ in block] == ["name", "var", "punct", "string", "punct"]
