@@ -25,7 +25,10 @@ def test_bench_ingest_prints_both_loaders_and_writes_every_run(tmp_path: Path) -
     assert "kgservice map + write throughput:" in result.output
     figures = json.loads(out.read_text())
     assert figures["people"] == 30 and figures["quads"] > 0
-    for loader, phases in (("kgservice", {"map", "write", "derive"}), ("oxigraph load", {"load"})):
+    for loader, phases in (
+        ("kgservice", {"map", "write", "derive", "optimize"}),
+        ("oxigraph load", {"load"}),
+    ):
         assert len(figures[loader]) == 2
         for run in figures[loader]:
             assert set(run["seconds"]) == phases

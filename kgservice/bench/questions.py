@@ -66,9 +66,9 @@ def load_city(people: int, seed: int, folder: Path, echo: Callable[[str], None])
         ensure_ontology(store)
         for loaded in load_sources(store, [folder / "city"]):
             echo(f"loaded {loaded.source_id}: {loaded.triples:,} triples")
-        for line in refresh_derived(store, load_settings().reasoning):  # as `kgservice load`
+        for line in refresh_derived(store, load_settings().reasoning):
             echo(line)
-        store.oxigraph.optimize()
+        store.optimize()  # as `kgservice load`
     finally:
         store.close()
     return folder / "store"

@@ -254,7 +254,7 @@ def prepare_city(people: int, seed: int, workdir: Path, echo: Callable[[str], No
             echo(f"loaded {loaded.source_id}: {loaded.triples:,} triples")
         for line in refresh_derived(store, MATERIALIZE):
             echo(line)
-        store.oxigraph.optimize()
+        store.optimize()  # as `kgservice load`
         store.oxigraph.backup(str(workdir / "oxigraph-store"))
         quads = store.quad_count()
         queries = city_queries(store.oxigraph)
