@@ -7,6 +7,7 @@ Typed errors (:mod:`kgservice.errors`) become messages and exit codes here, in o
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +48,21 @@ def _register_commands() -> None:
     cli.add_command(validate_command, "validate")
 
 
-STORE_OPTION = click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="KGSERVICE_STORE",
-    default=Path("var/store"),
-    show_default=True,
-    help="The on-disk store (also $KGSERVICE_STORE).",
-)
+def _store_option(*, exists: bool) -> Callable:
+    return click.option(
+        "--store",
+        "store_path",
+        type=click.Path(file_okay=False, exists=exists, path_type=Path),
+        envvar="KGSERVICE_STORE",
+        default=Path("var/store"),
+        show_default=True,
+        help="The on-disk store (also $KGSERVICE_STORE).",
+    )
+
+
+STORE_OPTION = _store_option(exists=False)
+#: ``--store`` of a command that needs the store to exist already.
+EXISTING_STORE_OPTION = _store_option(exists=True)
 
 
 LOAD_GENERATOR_OPTION = click.option(
@@ -350,15 +357,7 @@ def load_command(sources: tuple[str, ...], store_path: Path) -> None:
 
 
 @cli.command("reason")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    envvar="KGSERVICE_STORE",
-    default=Path("var/store"),
-    show_default=True,
-    help="The on-disk store (also $KGSERVICE_STORE).",
-)
+@EXISTING_STORE_OPTION
 def reason_command(store_path: Path) -> None:
     """Rebuild graph:inferred now (KGSERVICE_REASONING=off: drop it); print the triples added.
 
@@ -384,15 +383,7 @@ def reason_command(store_path: Path) -> None:
 
 
 @cli.command("optimize")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    envvar="KGSERVICE_STORE",
-    default=Path("var/store"),
-    show_default=True,
-    help="The on-disk store (also $KGSERVICE_STORE).",
-)
+@EXISTING_STORE_OPTION
 def optimize_command(store_path: Path) -> None:
     """Compact the store on disk (RocksDB): after many writes through the service, queries
     read past fewer dropped triples. `kgservice load` does it at its end.
