@@ -161,6 +161,7 @@ def _server_class() -> type:
 def _load_app(settings: Settings, target: str) -> Any:
     """The WSGI app of one worker process (called in the worker, after the fork)."""
     from kgservice.web.app import create_app
+    from kgservice.web.cockpit_views import opening_requests
     from kgservice.web.state import EXTENSION
     from kgservice.web.warming import start_warming
 
@@ -168,7 +169,7 @@ def _load_app(settings: Settings, target: str) -> Any:
     _started = time.monotonic()
     logging.basicConfig(level=settings.log_level)
     app = create_app(settings, on_runaway=_retire_worker)
-    start_warming(app.extensions[EXTENSION])
+    start_warming(app.extensions[EXTENSION], also=opening_requests())
     return app
 
 

@@ -11,6 +11,8 @@ import requests
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from kgservice.questions import load_catalog
+from kgservice.web.cockpit_views import opening_requests
+from kgservice.web.warming import warm_requests
 from tests.servers import EXPLOSIVE, oxigraph_server
 from tests.servers import SERVE_TIMEOUT as TIMEOUT
 from tests.servers import KGServiceServer as Server
@@ -56,11 +58,12 @@ def test_first_start_loads_the_ontology_and_the_demo_city(server: Server) -> Non
 
 def test_the_named_questions_are_answered_before_they_are_asked(server: Server) -> None:
     deadline = time.monotonic() + 60
-    while "named questions ready" not in "".join(server.output):
+    while "named-question requests ready" not in "".join(server.output):
         assert time.monotonic() < deadline, "".join(server.output)
         time.sleep(0.1)
-    count = len(load_catalog())
-    assert f"answers of {count} of {count} named questions ready" in "".join(server.output)
+    count = len(warm_requests(load_catalog().values(), opening_requests()))
+    assert count == len(load_catalog()) + 1  # the cockpit's opening view asks one more
+    assert f"answers of {count} of {count} named-question requests ready" in "".join(server.output)
     before = _cache_hits(server)
     answer = requests.get(
         server.url + "/questions/division-summary",

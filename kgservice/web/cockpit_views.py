@@ -28,6 +28,19 @@ CITY_DIVISION = "371300"  # Linyi: the demo city
 DEFAULT_COUNTY = "371302"  # 兰山区
 
 
+def opening_requests() -> list[tuple[str, dict[str, str]]]:
+    """What the page asks when it opens (``static/cockpit.js``): the city's counties, then
+    the default county's townships, legal entities and facilities, and the findings per
+    department. The service answers them ahead (:mod:`kgservice.web.warming`)."""
+    return [
+        (QUESTIONS["summary"], {"parent": CITY_DIVISION}),
+        (QUESTIONS["summary"], {"parent": DEFAULT_COUNTY}),
+        (QUESTIONS["entities"], {"division": DEFAULT_COUNTY}),
+        (QUESTIONS["facilities"], {"division": DEFAULT_COUNTY}),
+        (QUESTIONS["quality"], {}),
+    ]
+
+
 def page_settings() -> dict:
     """What the page's script needs: the question URLs and the divisions it starts on."""
     catalog = load_catalog()

@@ -3,11 +3,13 @@
 On a city of a million people some named questions walk every person or legal entity and take
 seconds; the cockpit and dashboards ask them with their defaults, and an answer cache only helps
 the second asker. :class:`QuestionWarmer` is a background thread of each service process that
-answers every question of the catalogue with its defaults, as an anonymous reader asking for
-SPARQL JSON (the cockpit's request), and offers each answer to the answer cache under the key
-that request has. It does so once the store has been quiet for :data:`QUIET_SECONDS` after the
-service starts and again after each write (the cache forgets every answer at a write), so
-while data keeps changing it waits rather than compute answers that would be stale at once.
+answers every question of the catalogue with its defaults, and the requests the caller names
+besides (the cockpit's opening view: :func:`kgservice.web.cockpit_views.opening_requests`), as
+an anonymous reader asking for SPARQL JSON (the cockpit's request), and offers each answer to
+the answer cache under the key that request has. It does so once the store has been quiet for
+:data:`QUIET_SECONDS` after the service starts and again after each write (the cache forgets
+every answer at a write), so while data keeps changing it waits rather than compute answers
+that would be stale at once.
 
 The questions run one at a time, without the request time limit (no client waits for them;
 the engine cannot be stopped anyway). Their answers are kept however fast they were (the
@@ -21,8 +23,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from kgservice.privacy import is_personal_graph
 from kgservice.protocol.params import QueryRequest
@@ -42,6 +44,35 @@ POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
+class WarmRequest:
+    """A question and the parameters it is asked with (none: its defaults)."""
+
+    question: Question
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def query(self) -> str:
+        return bound_query(self.question, bind(self.question, dict(self.params)))
+
+
+def warm_requests(
+    questions: Iterable[Question], also: Iterable[tuple[str, Mapping[str, str]]] = ()
+) -> list[WarmRequest]:
+    """Each question with its defaults, then each ``(question id, parameters)`` of ``also``
+    whose question is among them and whose bound query is not one of those already listed."""
+    by_id = {question.id: question for question in questions}
+    requests = [WarmRequest(question) for question in by_id.values()]
+    seen = {request.query() for request in requests}
+    for question_id, params in also:
+        if question_id not in by_id:
+            continue
+        request = WarmRequest(by_id[question_id], params)
+        if request.query() not in seen:
+            seen.add(request.query())
+            requests.append(request)
+    return requests
+
+
+@dataclass(frozen=True)
 class Warmed:
     """One round: the store's content version it answered, and how it went."""
 
@@ -52,17 +83,19 @@ class Warmed:
     seconds: float
 
 
-def warm_questions(state: ServiceState, questions: Iterable[Question]) -> Warmed:
-    """Answer each question with its defaults for an anonymous reader (SPARQL JSON) and offer
-    the answer to the cache, unless it holds one for the store's current contents."""
+def warm_questions(state: ServiceState, requests: Iterable[WarmRequest | Question]) -> Warmed:
+    """Answer each request (a question alone: with its defaults) for an anonymous reader
+    (SPARQL JSON) and offer the answer to the cache, unless it holds one for the store's
+    current contents."""
     started = time.monotonic()
     outcomes = {"cached": 0, "kept": 0, "not kept": 0, "failed": 0}
     version = state.store.content_version()
-    for question in questions:
+    for item in requests:
+        request = item if isinstance(item, WarmRequest) else WarmRequest(item)
         try:
-            outcome = _warm_one(state, question)
+            outcome = _warm_one(state, request)
         except Exception:  # one broken question must not stop the others
-            log.exception("answering question %s ahead of time failed", question.id)
+            log.exception("answering question %s ahead of time failed", request.question.id)
             outcome = "failed"
         outcomes[outcome] += 1
     return Warmed(
@@ -74,13 +107,13 @@ def warm_questions(state: ServiceState, questions: Iterable[Question]) -> Warmed
     )
 
 
-def _warm_one(state: ServiceState, question: Question) -> str:
+def _warm_one(state: ServiceState, request: WarmRequest) -> str:
     """``cached`` (the cache holds the answer already), ``kept`` (answered now and kept) or
     ``not kept``. A question whose query needs the endpoint's URL as base IRI is not run: its
     answer depends on the host name a client uses."""
     prepared = prepare_query(
         state.store,
-        QueryRequest(bound_query(question, bind(question, {}))),
+        QueryRequest(request.query()),
         state.limits,
         RESULTS_JSON,
         hidden=is_personal_graph,
@@ -110,9 +143,11 @@ class QuestionWarmer:
         questions: Iterable[Question] | None = None,
         quiet_seconds: float = QUIET_SECONDS,
         poll_seconds: float = POLL_SECONDS,
+        also: Iterable[tuple[str, Mapping[str, str]]] = (),
     ) -> None:
         self.state = state
-        self.questions = list(load_catalog().values() if questions is None else questions)
+        questions = load_catalog().values() if questions is None else questions
+        self.requests = warm_requests(questions, also)
         self.quiet_seconds = quiet_seconds
         self.poll_seconds = poll_seconds
         self.rounds: list[Warmed] = []
@@ -145,23 +180,26 @@ class QuestionWarmer:
             self._stop.wait(self.poll_seconds)
 
     def _round(self) -> None:
-        warmed = warm_questions(self.state, self.questions)
+        warmed = warm_questions(self.state, self.requests)
         self.rounds.append(warmed)
         log.info(
-            "answers of %d of %d named questions ready in %.1f s (%d run, %d failed)",
+            "answers of %d of %d named-question requests ready in %.1f s (%d run, %d failed)",
             warmed.kept,
-            len(self.questions),
+            len(self.requests),
             warmed.seconds,
             warmed.computed,
             warmed.failed,
         )
 
 
-def start_warming(state: ServiceState) -> QuestionWarmer | None:
-    """Start warming when the settings ask for it and answers can be kept (embedded store,
-    answer cache on); the warmer, else ``None``."""
+def start_warming(
+    state: ServiceState, also: Iterable[tuple[str, Mapping[str, str]]] = ()
+) -> QuestionWarmer | None:
+    """Start warming every question with its defaults and the requests of ``also`` when the
+    settings ask for it and answers can be kept (embedded store, answer cache on); the warmer,
+    else ``None``."""
     if not state.settings.warm_questions or not state.answers.enabled:
         return None
     if state.store.content_version() is None:  # a remote store: nothing is kept
         return None
-    return QuestionWarmer(state).start()
+    return QuestionWarmer(state, also=also).start()

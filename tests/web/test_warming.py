@@ -12,8 +12,15 @@ import pytest
 from kgservice.questions import Question, load_catalog
 from kgservice.settings import load_settings
 from kgservice.web.app import create_app
+from kgservice.web.cockpit_views import opening_requests
 from kgservice.web.state import EXTENSION
-from kgservice.web.warming import QuestionWarmer, start_warming, warm_questions
+from kgservice.web.warming import (
+    QuestionWarmer,
+    WarmRequest,
+    start_warming,
+    warm_questions,
+    warm_requests,
+)
 from tests.web.conftest import city_app
 from tests.web.test_answer_cache import NAME, PUBLIC, WRITER, app_over
 
@@ -48,6 +55,40 @@ def test_a_question_asked_with_other_parameters_is_not_among_them(city_store) ->
     warm_questions(state, [question])
     app.test_client().get(f"/questions/{question.id}?division=371302", headers=JSON)
     assert state.answers.hits == 0
+
+
+def test_the_cockpits_opening_view_is_answered_ahead_too(city_store) -> None:
+    """Of the requests the cockpit makes when it opens, one is not a question's defaults: the
+    default county's townships. It is answered ahead and sent from the cache as computed."""
+    app = city_app(city_store)
+    state = app.extensions[EXTENSION]
+    catalogue = list(load_catalog().values())
+    requests = warm_requests(catalogue, opening_requests())
+    assert requests[: len(catalogue)] == [WarmRequest(question) for question in catalogue]
+    assert [(r.question.id, dict(r.params)) for r in requests[len(catalogue) :]] == [
+        ("division-summary", {"parent": "371302"})  # the others are questions' defaults
+    ]
+
+    warmed = warm_questions(state, requests)
+
+    assert (warmed.kept, warmed.failed) == (len(catalogue) + 1, 0)
+    uncached = create_app(
+        load_settings({"KGSERVICE_AUDIT_LOG": "off", "KGSERVICE_ANSWER_CACHE_MB": "0"}),
+        city_store,
+    ).test_client()
+    for url in ["/questions/division-summary?parent=371302", "/questions/division-summary"]:
+        hits = state.answers.hits
+        kept = app.test_client().get(url, headers=JSON)
+        assert kept.status_code == 200, kept.data
+        assert state.answers.hits == hits + 1, url
+        assert kept.data == uncached.get(url, headers=JSON).data
+        assert json.loads(kept.data)["results"]["bindings"]
+
+
+def test_a_request_of_a_question_not_in_the_catalogue_is_left_out(tmp_path) -> None:
+    names = names_question(tmp_path)
+    requests = warm_requests([names], [("division-summary", {"parent": "371302"}), ("names", {})])
+    assert requests == [WarmRequest(names)]  # unknown, and the defaults again: both left out
 
 
 def names_question(tmp_path: Path) -> Question:
@@ -95,7 +136,7 @@ def test_the_answers_are_computed_again_once_the_store_is_quiet_after_a_write(
     rows = json.loads(answer.data)["results"]["bindings"]
     assert [row["name"]["value"] for row in rows] == ["张*", "李*"]
     assert state.answers.hits == hits + 1
-    assert "answers of 1 of 1 named questions ready" in caplog.text
+    assert "answers of 1 of 1 named-question requests ready" in caplog.text
 
 
 def test_a_failing_question_is_logged_and_the_others_still_run(tmp_path, caplog) -> None:
