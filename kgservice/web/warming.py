@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from kgservice.privacy import is_personal_graph
 from kgservice.protocol.params import QueryRequest
-from kgservice.questions import Question, bind, bound_query, load_catalog
+from kgservice.questions import ParameterError, Question, bind, bound_query, load_catalog
 from kgservice.sparql.execute import answer_query, prepare_query
 from kgservice.web.answers import cache_slot, keeping_writer
 from kgservice.web.state import ServiceState
@@ -58,7 +58,9 @@ def warm_requests(
     questions: Iterable[Question], also: Iterable[tuple[str, Mapping[str, str]]] = ()
 ) -> list[WarmRequest]:
     """Each question with its defaults, then each ``(question id, parameters)`` of ``also``
-    whose question is among them and whose bound query is not one of those already listed."""
+    whose question is among them, whose parameters it takes (a catalogue of one's own may
+    change them: such a request is logged and left out) and whose bound query is not one of
+    those already listed."""
     by_id = {question.id: question for question in questions}
     requests = [WarmRequest(question) for question in by_id.values()]
     seen = {request.query() for request in requests}
@@ -66,8 +68,13 @@ def warm_requests(
         if question_id not in by_id:
             continue
         request = WarmRequest(by_id[question_id], params)
-        if request.query() not in seen:
-            seen.add(request.query())
+        try:
+            query = request.query()
+        except ParameterError as error:
+            log.warning("not answering %s ahead with %s: %s", question_id, dict(params), error)
+            continue
+        if query not in seen:
+            seen.add(query)
             requests.append(request)
     return requests
 

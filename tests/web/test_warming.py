@@ -85,10 +85,15 @@ def test_the_cockpits_opening_view_is_answered_ahead_too(city_store) -> None:
         assert json.loads(kept.data)["results"]["bindings"]
 
 
-def test_a_request_of_a_question_not_in_the_catalogue_is_left_out(tmp_path) -> None:
+def test_requests_the_catalogue_cannot_answer_are_left_out(tmp_path, caplog) -> None:
     names = names_question(tmp_path)
-    requests = warm_requests([names], [("division-summary", {"parent": "371302"}), ("names", {})])
-    assert requests == [WarmRequest(names)]  # unknown, and the defaults again: both left out
+    also = [
+        ("division-summary", {"parent": "371302"}),  # not in this catalogue
+        ("names", {}),  # its defaults again
+        ("names", {"parent": "371302"}),  # a parameter it does not take: logged
+    ]
+    assert warm_requests([names], also) == [WarmRequest(names)]
+    assert "not answering names ahead with {'parent': '371302'}: unknown parameter" in caplog.text
 
 
 def names_question(tmp_path: Path) -> Question:
