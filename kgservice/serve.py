@@ -15,6 +15,7 @@ then runs on every core too. Nothing is loaded or reasoned at start, and writes 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import socket
@@ -35,7 +36,10 @@ from kgservice.store.base import Store
 log = logging.getLogger(__name__)
 
 MIN_WORKER_SECONDS = 6.0  # granian stops respawning a worker that ends within 5.5 s of its start
+#: How long a retiring worker may take to stop gracefully beyond the query time limit.
+RETIRE_GRACE_SECONDS = 5
 _started = 0.0  # when this worker process built its app
+_retire_deadline = RETIRE_GRACE_SECONDS  # seconds: the query time limit + the grace
 _retiring = False  # this worker process is on its way out
 
 
@@ -165,8 +169,9 @@ def _load_app(settings: Settings, target: str) -> Any:
     from kgservice.web.state import EXTENSION
     from kgservice.web.warming import start_warming
 
-    global _started
+    global _started, _retire_deadline
     _started = time.monotonic()
+    _retire_deadline = math.ceil(settings.query_timeout) + RETIRE_GRACE_SECONDS
     logging.basicConfig(level=settings.log_level)
     app = create_app(settings, on_runaway=_retire_worker)
     start_warming(app.extensions[EXTENSION], also=opening_requests())
@@ -188,6 +193,10 @@ def _retire_worker() -> None:
 
 def _retire_when_old_enough() -> None:
     time.sleep(max(0.0, _started + MIN_WORKER_SECONDS - time.monotonic()))
+    # A backstop that needs no Python code to run: should the graceful stop not end the
+    # process in time (requests in flight end within the query time limit), the alarm's
+    # default action ends it and granian starts another.
+    signal.alarm(_retire_deadline)
     os.kill(os.getpid(), signal.SIGTERM)
 
 

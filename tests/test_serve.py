@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,7 +106,9 @@ def _replaced(server: Server, before: int) -> int:
     deadline = time.monotonic() + 20  # a worker retires no sooner than 6 s after its start
     while (pid := server.health()["pid"]) == before and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert pid != before, "the worker running the runaway query was not replaced"
+    assert pid != before, "the worker running the runaway query was not replaced:\n" + "".join(
+        server.output[-30:]
+    )
     return pid
 
 
@@ -163,3 +168,21 @@ def test_serve_over_a_remote_store() -> None:
             assert n == theirs.json()["results"]["bindings"][0]["n"]["value"]
         finally:
             server.stop()
+
+
+def test_a_retiring_worker_whose_graceful_stop_hangs_is_ended_by_the_alarm() -> None:
+    """The backstop of a retirement: a process that ignores the SIGTERM (a graceful stop that
+    never ends) is ended by the kernel when the alarm set before it rings."""
+    script = (
+        "import signal, time\n"
+        "from kgservice import serve\n"
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+        "serve._started = time.monotonic() - 60\n"
+        "serve._retire_deadline = 1\n"
+        "serve._retire_when_old_enough()\n"
+        "time.sleep(30)\n"
+    )
+    started = time.monotonic()
+    ended = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+    assert ended.returncode == -signal.SIGALRM
+    assert time.monotonic() - started < 15
