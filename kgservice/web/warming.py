@@ -24,7 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kgservice.privacy import is_personal_graph
 from kgservice.protocol.params import QueryRequest
@@ -45,13 +45,16 @@ POLL_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class WarmRequest:
-    """A question and the parameters it is asked with (none: its defaults)."""
+    """A question asked with some parameters: its id (for the log) and its bound query."""
 
-    question: Question
-    params: Mapping[str, str] = field(default_factory=dict)
+    question_id: str
+    query: str
 
-    def query(self) -> str:
-        return bound_query(self.question, bind(self.question, dict(self.params)))
+
+def warm_request(question: Question, params: Mapping[str, str] | None = None) -> WarmRequest:
+    """``question`` asked with ``params`` (none: its defaults); a :class:`ParameterError` if it
+    does not take them."""
+    return WarmRequest(question.id, bound_query(question, bind(question, dict(params or {}))))
 
 
 def warm_requests(
@@ -62,19 +65,18 @@ def warm_requests(
     change them: such a request is logged and left out) and whose bound query is not one of
     those already listed."""
     by_id = {question.id: question for question in questions}
-    requests = [WarmRequest(question) for question in by_id.values()]
-    seen = {request.query() for request in requests}
+    requests = [warm_request(question) for question in by_id.values()]
+    seen = {request.query for request in requests}
     for question_id, params in also:
         if question_id not in by_id:
             continue
-        request = WarmRequest(by_id[question_id], params)
         try:
-            query = request.query()
+            request = warm_request(by_id[question_id], params)
         except ParameterError as error:
             log.warning("not answering %s ahead with %s: %s", question_id, dict(params), error)
             continue
-        if query not in seen:
-            seen.add(query)
+        if request.query not in seen:
+            seen.add(request.query)
             requests.append(request)
     return requests
 
@@ -90,19 +92,17 @@ class Warmed:
     seconds: float
 
 
-def warm_questions(state: ServiceState, requests: Iterable[WarmRequest | Question]) -> Warmed:
-    """Answer each request (a question alone: with its defaults) for an anonymous reader
-    (SPARQL JSON) and offer the answer to the cache, unless it holds one for the store's
-    current contents."""
+def warm_questions(state: ServiceState, requests: Iterable[WarmRequest]) -> Warmed:
+    """Answer each request for an anonymous reader (SPARQL JSON) and offer the answer to the
+    cache, unless it holds one for the store's current contents."""
     started = time.monotonic()
     outcomes = {"cached": 0, "kept": 0, "not kept": 0, "failed": 0}
     version = state.store.content_version()
-    for item in requests:
-        request = item if isinstance(item, WarmRequest) else WarmRequest(item)
+    for request in requests:
         try:
             outcome = _warm_one(state, request)
         except Exception:  # one broken question must not stop the others
-            log.exception("answering question %s ahead of time failed", request.question.id)
+            log.exception("answering question %s ahead of time failed", request.question_id)
             outcome = "failed"
         outcomes[outcome] += 1
     return Warmed(
@@ -120,7 +120,7 @@ def _warm_one(state: ServiceState, request: WarmRequest) -> str:
     answer depends on the host name a client uses."""
     prepared = prepare_query(
         state.store,
-        QueryRequest(request.query()),
+        QueryRequest(request.query),
         state.limits,
         RESULTS_JSON,
         hidden=is_personal_graph,

@@ -16,9 +16,9 @@ from kgservice.web.cockpit_views import opening_requests
 from kgservice.web.state import EXTENSION
 from kgservice.web.warming import (
     QuestionWarmer,
-    WarmRequest,
     start_warming,
     warm_questions,
+    warm_request,
     warm_requests,
 )
 from tests.web.conftest import city_app
@@ -32,10 +32,10 @@ def test_every_question_answered_ahead_is_then_sent_from_the_cache(city_store) -
     state = app.extensions[EXTENSION]
     catalogue = list(load_catalog().values())
 
-    warmed = warm_questions(state, catalogue)
+    warmed = warm_questions(state, warm_requests(catalogue))
 
     assert (warmed.kept, warmed.computed, warmed.failed) == (len(catalogue),) * 2 + (0,)
-    assert warm_questions(state, catalogue).computed == 0  # all kept: nothing runs again
+    assert warm_questions(state, warm_requests(catalogue)).computed == 0  # all kept already
     uncached = create_app(
         load_settings({"KGSERVICE_AUDIT_LOG": "off", "KGSERVICE_ANSWER_CACHE_MB": "0"}),
         city_store,
@@ -52,7 +52,7 @@ def test_a_question_asked_with_other_parameters_is_not_among_them(city_store) ->
     app = city_app(city_store)
     state = app.extensions[EXTENSION]
     question = load_catalog()["division-summary"]
-    warm_questions(state, [question])
+    warm_questions(state, warm_requests([question]))
     app.test_client().get(f"/questions/{question.id}?division=371302", headers=JSON)
     assert state.answers.hits == 0
 
@@ -64,10 +64,9 @@ def test_the_cockpits_opening_view_is_answered_ahead_too(city_store) -> None:
     state = app.extensions[EXTENSION]
     catalogue = list(load_catalog().values())
     requests = warm_requests(catalogue, opening_requests())
-    assert requests[: len(catalogue)] == [WarmRequest(question) for question in catalogue]
-    assert [(r.question.id, dict(r.params)) for r in requests[len(catalogue) :]] == [
-        ("division-summary", {"parent": "371302"})  # the others are questions' defaults
-    ]
+    assert requests == [warm_request(question) for question in catalogue] + [
+        warm_request(load_catalog()["division-summary"], {"parent": "371302"})
+    ]  # the cockpit's other opening requests are questions' defaults
 
     warmed = warm_questions(state, requests)
 
@@ -92,7 +91,7 @@ def test_requests_the_catalogue_cannot_answer_are_left_out(tmp_path, caplog) -> 
         ("names", {}),  # its defaults again
         ("names", {"parent": "371302"}),  # a parameter it does not take: logged
     ]
-    assert warm_requests([names], also) == [WarmRequest(names)]
+    assert warm_requests([names], also) == [warm_request(names)]
     assert "not answering names ahead with {'parent': '371302'}: unknown parameter" in caplog.text
 
 
@@ -148,7 +147,7 @@ def test_a_failing_question_is_logged_and_the_others_still_run(tmp_path, caplog)
     app = app_over()
     state = app.extensions[EXTENSION]
     broken = Question(**{**names_question(tmp_path).__dict__, "sparql": "SELECT ?x WHERE {"})
-    warmed = warm_questions(state, [broken, names_question(tmp_path)])
+    warmed = warm_questions(state, [warm_request(broken), warm_request(names_question(tmp_path))])
     assert (warmed.failed, warmed.kept) == (1, 1)
     assert "answering question names ahead of time failed" in caplog.text
 
