@@ -393,8 +393,9 @@ def optimize_command(store_path: Path) -> None:
     """
     from kgservice.errors import InputError
     from kgservice.store import open_embedded
+    from kgservice.store.embedded import holds_store
 
-    if not (store_path / "CURRENT").is_file():  # RocksDB's marker of an existing database
+    if not holds_store(store_path):
         raise InputError(f"{store_path}: no store there to optimize")
     store = open_embedded(store_path)
     try:

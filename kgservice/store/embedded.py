@@ -354,6 +354,11 @@ class EmbeddedStore:
         gc.collect()
 
 
+def holds_store(path: Path) -> bool:
+    """Whether the folder holds a store already (RocksDB's ``CURRENT`` file marks one)."""
+    return (path / "CURRENT").is_file()
+
+
 def open_embedded(path: Path | None = None, *, union_default_graph: bool = True) -> EmbeddedStore:
     """Open (or create) the store at ``path``; ``None`` gives an in-memory store.
 
@@ -388,7 +393,7 @@ def open_read_only(path: Path, *, union_default_graph: bool = True) -> ReadOnlyE
     before. A missing folder, or a store without a quad, is an :class:`InputError`: read-only
     mode serves what was loaded before, it loads nothing.
     """
-    if not (path / "CURRENT").is_file():  # RocksDB's marker of an existing database
+    if not holds_store(path):
         raise InputError(
             f"{path}: no store there; read-only mode serves a store loaded before "
             "(kgservice load, or kgservice serve without KGSERVICE_READ_ONLY)"
