@@ -1,14 +1,25 @@
-"""Small generated cities, loaded as ``kgservice load`` loads them, for tests that write."""
+"""Small generated cities: their source files, or loaded as ``kgservice load`` loads them."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.loading import ensure_ontology, load_sources, refresh_derived
 from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.store.snapshot import copy_quads
+
+
+def city_sources(
+    parent: pytest.TempPathFactory, people: int, seed: int, bad_share: float, name: str = "city"
+) -> Path:
+    """A new folder under ``parent`` holding a generated city's source files (CSV)."""
+    folder = parent.mktemp(name)
+    generate_city(GeneratorConfig(people=people, seed=seed, bad_share=bad_share), folder)
+    return folder
 
 
 def loaded_city(people: int = 200, seed: int = 11, bad_share: float = 0.05) -> EmbeddedStore:

@@ -20,14 +20,13 @@ from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from kgservice import loading
 from kgservice.cli import cli
-from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.iri import graph_iri
 from kgservice.loading import CATALOG_GRAPH, split_statements, write_sources
 from kgservice.mapping.run import MappedSource, map_sources
 from kgservice.namespaces import CITY
 from kgservice.privacy import personal_properties, split_personal
 from kgservice.store import open_embedded
-from tests.cities import count_inserts, record_updates
+from tests.cities import city_sources, count_inserts, record_updates
 
 GRAPH = "https://w3id.org/sckm/graph/"
 COUNT_DATASETS = f"""
@@ -40,9 +39,7 @@ SELECT ?dataset ?records WHERE {{ GRAPH <{GRAPH}catalog> {{
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("city")
-    generate_city(GeneratorConfig(people=200, seed=5, bad_share=0), folder)
-    return folder
+    return city_sources(tmp_path_factory, people=200, seed=5, bad_share=0)
 
 
 def load(store: Path, *sources: str) -> tuple[int, str]:
@@ -316,9 +313,7 @@ def test_a_source_bigger_than_a_bulk_batch_is_added_batch_by_batch(
 @pytest.fixture(scope="module")
 def other_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same sources with other records: a load of it replaces every source of ``city``."""
-    folder = tmp_path_factory.mktemp("other-city")
-    generate_city(GeneratorConfig(people=150, seed=6, bad_share=0), folder)
-    return folder
+    return city_sources(tmp_path_factory, people=150, seed=6, bad_share=0, name="other-city")
 
 
 def loaded_with_small_batches(path: Path, sources: list[MappedSource], monkeypatch):

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from kgservice.cli import cli
-from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.store import open_embedded
+from tests.cities import city_sources
 
 GRAPH = ox.NamedNode("https://w3id.org/sckm/graph/scratch")
 
@@ -28,9 +28,7 @@ def run(*arguments: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("city")
-    generate_city(GeneratorConfig(people=300, seed=11, bad_share=0), folder)
-    return folder
+    return city_sources(tmp_path_factory, people=300, seed=11, bad_share=0)
 
 
 def test_optimize_drops_what_deleted_triples_left_on_disk(tmp_path: Path) -> None:

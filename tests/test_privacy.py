@@ -17,7 +17,6 @@ from rdflib.namespace import XSD
 import kgservice.loading
 import kgservice.privacy
 from kgservice.errors import InputError
-from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.iri import person_iri
 from kgservice.loading import load_sources
 from kgservice.namespaces import CITY
@@ -36,6 +35,7 @@ from kgservice.privacy import (
 )
 from kgservice.store.base import QueryDataset, StoreRefused
 from kgservice.store.embedded import EmbeddedStore, open_embedded
+from tests.cities import city_sources
 
 GRAPH = "https://w3id.org/sckm/graph/"
 POPULATION, LEGAL = GRAPH + "population", GRAPH + "legal-entities"
@@ -209,9 +209,7 @@ def test_split_personal() -> None:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("city")
-    generate_city(GeneratorConfig(people=150, seed=21, bad_share=0.02), folder)
-    return folder
+    return city_sources(tmp_path_factory, people=150, seed=21, bad_share=0.02)
 
 
 def loaded(folder: Path) -> EmbeddedStore:
