@@ -246,6 +246,29 @@ def bench_questions(
     click.echo(run(people, runs, seed, echo=echo, store=store, only=chosen))
 
 
+@bench.command("refresh")
+@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Reuse the city kept in this folder by `bench questions --store` (it is copied).",
+)
+@click.option(
+    "--check/--no-check",
+    default=False,
+    show_default=True,
+    help="Then rebuild graph:inferred whole and tell whether it found anything to change.",
+)
+def bench_refresh(people: int, seed: int, store: Path | None, check: bool) -> None:
+    """How long graph:inferred takes to be right again after writes of growing reach."""
+    from kgservice.bench.refresh import bench_refresh as run
+
+    echo = lambda line: click.echo(line, err=True)  # noqa: E731
+    click.echo(run(people, seed, store=store, check=check, echo=echo))
+
+
 @bench.command("serve")
 @click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)

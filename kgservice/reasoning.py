@@ -48,9 +48,8 @@ over the same way (its facts and the old ``graph:inferred`` travel over HTTP onc
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
@@ -290,7 +289,7 @@ class _Scratch:
                 yield quad.triple
 
 
-def _run(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[_Scratch, int]:
+def run_rules(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[_Scratch, int]:
     """Apply the rules to ``facts`` until a round adds nothing; the scratch store and the rounds."""
     scratch, rounds = _Scratch(tbox, facts), 0
     unclosed = scratch.predicates(_DELTA)  # properties with triples since their closure
@@ -309,7 +308,7 @@ def _run(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[_Scratch, int]:
 
 def closure(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[set[ox.Triple], int]:
     """Everything the rules derive from ``facts`` and not among them; and the rounds it took."""
-    scratch, rounds = _run(tbox, facts)
+    scratch, rounds = run_rules(tbox, facts)
     return set(scratch.derived()), rounds
 
 
@@ -317,7 +316,7 @@ def materialise(store: Store) -> Materialised:
     """Make ``graph:inferred`` hold what the ontology entails of the input graphs."""
     started = time.perf_counter()
     tbox = read_tbox(store)
-    scratch, rounds = _run(tbox, _read_facts(store, tbox))
+    scratch, rounds = run_rules(tbox, _read_facts(store, tbox))
     inferred = _entailed(scratch)
     if not isinstance(store, EmbeddedStore):
         triples = set(inferred)
@@ -368,25 +367,25 @@ def _update_inferred(store: EmbeddedStore, scratch: _Scratch) -> tuple[int, int,
     graph = INFERRED_GRAPH
     count, added = 0, []
     for triple in scratch.derived():
-        if _has_blank_node(triple):
+        if has_blank_node(triple):
             continue
         count += 1
         if ox.Quad(triple.subject, triple.predicate, triple.object, graph) not in store.oxigraph:
             added.append(triple)
     held = store.oxigraph.quads_for_pattern(None, None, None, graph)
     removed = [quad.triple for quad in held if not scratch.derives(quad.triple)]
-    if any(_has_blank_node(t) for t in removed):  # DELETE DATA cannot name a blank node
+    if any(has_blank_node(t) for t in removed):  # DELETE DATA cannot name a blank node
         store.replace_graph(graph, sorted(set(_entailed(scratch)), key=str))
         return count, len(added), len(removed)
     size = max(1, BULK_BATCH // 2)
     for start in range(0, max(len(added), len(removed)), size):
         part_added, part_removed = added[start : start + size], removed[start : start + size]
-        store.update(_difference_update(set(part_added), set(part_removed)))
+        store.update(difference_update(set(part_added), set(part_removed)))
     return count, len(added), len(removed)
 
 
 def _entailed(scratch: _Scratch) -> Iterator[ox.Triple]:
-    return (t for t in scratch.derived() if not _has_blank_node(t))
+    return (t for t in scratch.derived() if not has_blank_node(t))
 
 
 def _blocks(items: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
@@ -398,16 +397,16 @@ def _blocks(items: Iterable[ox.Triple], size: int) -> Iterator[list[ox.Triple]]:
 def write_inferred(store: Store, triples: set[ox.Triple]) -> tuple[int, int]:
     """Make ``graph:inferred`` hold ``triples`` in one update; (added, removed)."""
     old = set(store.triples(INFERRED_GRAPH)) if store.has_graph(INFERRED_GRAPH) else set()
-    if not old or any(_has_blank_node(t) for t in old):  # DELETE DATA cannot name a blank node
+    if not old or any(has_blank_node(t) for t in old):  # DELETE DATA cannot name a blank node
         store.replace_graph(INFERRED_GRAPH, sorted(triples, key=str))
         return len(triples), len(old)
     added, removed = triples - old, old - triples
     if added or removed:
-        store.update(_difference_update(added, removed))
+        store.update(difference_update(added, removed))
     return len(added), len(removed)
 
 
-def _difference_update(added: set[ox.Triple], removed: set[ox.Triple]) -> str:
+def difference_update(added: set[ox.Triple], removed: set[ox.Triple]) -> str:
     graph = INFERRED_GRAPH.value
     parts = []
     if removed:
@@ -441,91 +440,6 @@ def describe(result: Materialised | None) -> str:
     )
 
 
-#: From this many triples in graph:inferred, a refresh after each write is heavy work.
-LARGE_INFERRED = 1_000_000
-
-
-def refresh_cost_warning(store: Store) -> str | None:
-    """A warning for whoever starts a writable service with reasoning on over a store whose
-    ``graph:inferred`` is large: each write rebuilds it whole, in memory. ``None`` if it is not
-    large (or the store is not embedded: counting a remote graph costs a scan over HTTP)."""
-    if not isinstance(store, EmbeddedStore):
-        return None
-    if store.quads_in_graph(INFERRED_GRAPH, LARGE_INFERRED) < LARGE_INFERRED:
-        return None
-    return (
-        f"graph:inferred holds over {LARGE_INFERRED:,} triples: after every write the service "
-        "rebuilds it whole in memory (at 1,000,000 people a rebuild took 6 to 8 minutes and "
-        "11 GB); serve this store read-only (KGSERVICE_READ_ONLY=true) or with "
-        "KGSERVICE_REASONING=off"
-    )
-
-
-class Refresher:
-    """Re-materialises in a background thread after writes, debounced.
-
-    :meth:`request` returns at once; the thread waits until no request has come for ``delay``
-    seconds, then materialises once for all of them. A request made while it runs makes it run
-    again. So after a write, ``graph:inferred`` is stale for ``delay`` plus one materialisation.
-    """
-
-    def __init__(
-        self,
-        store: Store,
-        delay: float = 0.5,
-        run: Callable[[Store], object] = materialise,
-    ) -> None:
-        self._store, self._delay, self._run = store, delay, run
-        self._condition = threading.Condition()
-        self._requested_at: float | None = None
-        self._busy = False
-        self._thread: threading.Thread | None = None
-
-    def request(self) -> None:
-        """Ask for a materialisation soon (after a write has been committed)."""
-        with self._condition:
-            self._requested_at = time.monotonic()
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="reasoning", daemon=True)
-                self._thread.start()
-            self._condition.notify_all()
-
-    def wait(self, timeout: float) -> bool:
-        """Wait until nothing is requested or running; False if ``timeout`` passed first."""
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            while self._requested_at is not None or self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._condition.wait(left)
-        return True
-
-    def _loop(self) -> None:
-        while True:
-            self._next_quiet_moment()
-            try:
-                self._run(self._store)
-            except Exception:  # a failed run must not end the thread: the next write retries
-                log.exception("re-materialising graph:inferred failed")
-            with self._condition:
-                self._busy = False
-                self._condition.notify_all()
-
-    def _next_quiet_moment(self) -> None:
-        """Block until a request is ``delay`` old with none after it; then mark the run busy."""
-        with self._condition:
-            while True:
-                if self._requested_at is None:
-                    self._condition.wait()
-                    continue
-                quiet = self._requested_at + self._delay - time.monotonic()
-                if quiet <= 0:
-                    self._requested_at, self._busy = None, True
-                    return
-                self._condition.wait(quiet)
-
-
 def _iris(terms: Iterable[str]) -> str:
     return " ".join(f"<{term}>" for term in sorted(terms))
 
@@ -544,5 +458,5 @@ def _ntriples(triples: Iterable[ox.Triple]) -> str:
     return ox.serialize(sorted(triples, key=str), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
 
 
-def _has_blank_node(triple: ox.Triple) -> bool:
+def has_blank_node(triple: ox.Triple) -> bool:
     return isinstance(triple.subject, ox.BlankNode) or isinstance(triple.object, ox.BlankNode)

@@ -332,8 +332,8 @@ SETTINGS: tuple[Setting, ...] = (
         "materialize",
         _reasoning,
         "`materialize`: what the ontology entails (class and property hierarchies, inverses, "
-        "transitive containment) is kept in `graph:inferred`, rebuilt at load and after writes; "
-        "`off`: no inferred triples (an existing `graph:inferred` is dropped).",
+        "transitive containment) is kept in `graph:inferred`, built at load and refreshed "
+        "after writes; `off`: no inferred triples (an existing `graph:inferred` is dropped).",
     ),
     Setting(
         "IRI_SECRET",

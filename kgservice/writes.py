@@ -33,7 +33,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -399,6 +400,14 @@ def commit(store: Store, write: Write, policy: Policy) -> Delta:
         return _commit_locked(store, write, policy)
     finally:
         _LOCK.release()
+
+
+@contextmanager
+def between_writes() -> Iterator[None]:
+    """Run a block while no write of this process is being committed (a write waits for it
+    as for another write), so what the block reads of the store is one state."""
+    with _LOCK:
+        yield
 
 
 def working_copy(store: Store, write: Write, policy: Policy) -> Store:

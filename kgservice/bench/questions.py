@@ -74,7 +74,7 @@ def load_city(people: int, seed: int, folder: Path, echo: Callable[[str], None])
     return folder / "store"
 
 
-def _kept_city(people: int, seed: int, folder: Path, echo: Callable[[str], None]) -> Path:
+def kept_city(people: int, seed: int, folder: Path, echo: Callable[[str], None]) -> Path:
     """The store in ``folder``, loaded now unless it already holds this city."""
     marker = folder / "bench-city.json"
     wanted = {"people": people, "seed": seed}
@@ -179,7 +179,7 @@ def bench_questions(
 ) -> str:
     """Generate and load a city (or reuse the one kept in ``store``), time the questions."""
     if store is not None:
-        timings = time_questions(_kept_city(people, seed, store, echo), runs, echo, only)
+        timings = time_questions(kept_city(people, seed, store, echo), runs, echo, only)
         return table(people, runs, timings)
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-questions-") as folder:
         loaded = load_city(people, seed, Path(folder), echo)

@@ -14,8 +14,9 @@ from collections.abc import Callable
 
 from flask import Flask, Response, g, request
 
+from kgservice.local_reasoning import Refresher, refresh_cost_warning
 from kgservice.privacy import personal_properties
-from kgservice.reasoning import MATERIALIZE, Refresher, refresh_cost_warning
+from kgservice.reasoning import MATERIALIZE
 from kgservice.settings import Settings, load_settings
 from kgservice.sparql.answer_cache import AnswerCache
 from kgservice.sparql.execute import Limits

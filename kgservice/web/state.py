@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
 from flask import current_app
 
-from kgservice.reasoning import Refresher
+from kgservice.local_reasoning import Refresher
 from kgservice.settings import Settings
 from kgservice.sparql.answer_cache import AnswerCache
 from kgservice.sparql.execute import Limits
@@ -28,15 +30,16 @@ class ServiceState:
     metrics: Metrics
     #: the ontology's personal properties (read at start, not on the first anonymous query)
     personal_properties: frozenset[str] = frozenset()
-    #: rebuilds graph:inferred after writes (None: KGSERVICE_REASONING=off)
+    #: keeps graph:inferred right after writes (None: KGSERVICE_REASONING=off)
     reasoner: Refresher | None = None
     #: whole answers of queries asked again, until the next write (KGSERVICE_ANSWER_CACHE_MB)
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
-    def written(self) -> None:
-        """A write was committed: what is derived from the store is stale."""
+    def written(self, changed: Iterable[ox.Quad] | None = None) -> None:
+        """A write was committed that added or removed the quads ``changed`` (``None``: not
+        known): what is derived from the store is stale."""
         if self.reasoner is not None:
-            self.reasoner.request()
+            self.reasoner.request(changed)
 
 
 def current_state() -> ServiceState:

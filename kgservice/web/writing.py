@@ -45,7 +45,7 @@ def commit_write(
         what,
     )
     if delta:
-        state.written()
+        state.written(delta.added | delta.removed)
     return delta
 
 
