@@ -42,9 +42,13 @@ import pyoxigraph as ox
 from kgservice.audit import Entry, audit_path, record
 from kgservice.errors import KGServiceError, NonConformingWrite, WriteConflict
 from kgservice.privacy import mask_literal, personal_graph, public_graph_of
+from kgservice.protocol.params import UpdateRequest
 from kgservice.quality import QUALITY_GRAPH
 from kgservice.reasoning import DERIVED_GRAPHS
 from kgservice.settings import Settings
+from kgservice.sparql.data_update import DataOperation, data_operations
+from kgservice.sparql.execute import Limits
+from kgservice.sparql.guard import check_shape
 from kgservice.store.base import GraphTarget, Store, StoreTimeout
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.store.snapshot import NQUADS, copy_quads, snapshot
@@ -142,6 +146,46 @@ def update_delta(store: EmbeddedStore, run: Callable[[EmbeddedStore], None]) -> 
         created={g for g in graphs_after - graphs_before if not _holds_quads(scratch, g)},
         dropped=graphs_before - graphs_after,
     )
+
+
+def data_delta(store: EmbeddedStore, operations: Iterable[DataOperation]) -> Delta:
+    """The effect of ``INSERT DATA``/``DELETE DATA`` operations, in order, on ``store``: what
+    :func:`update_delta` finds by running them on a copy, found by looking each quad up (a
+    quad inserted then deleted, or deleted then inserted, is no change)."""
+    removed: set[ox.Quad] = set()
+    added: set[ox.Quad] = set()
+    held = store.oxigraph
+    for operation in operations:
+        for quad in operation.quads:
+            present = quad in added or (quad not in removed and quad in held)
+            if operation.insert and not present:
+                if quad in removed:
+                    removed.discard(quad)
+                else:
+                    added.add(quad)
+            elif not operation.insert and present:
+                if quad in added:
+                    added.discard(quad)
+                else:
+                    removed.add(quad)
+    return Delta(removed, added)
+
+
+def data_only_delta(
+    store: EmbeddedStore, operation: UpdateRequest, limits: Limits, base: str | None
+) -> Delta | None:
+    """The effect of an update made only of ``INSERT DATA``/``DELETE DATA``, found by looking
+    its quads up instead of running it on a copy of the store; ``None`` for any other update."""
+    if operation.using_graph_uris or operation.using_named_graph_uris:
+        return None
+    found = check_shape(
+        operation.update,
+        max_bytes=limits.max_query_bytes,
+        max_depth=limits.max_query_depth,
+        what="update",
+    )
+    operations = data_operations(operation.update, found, base)
+    return None if operations is None else data_delta(store, operations)
 
 
 def _parsed(lines: set[bytes]) -> set[ox.Quad]:

@@ -1,0 +1,99 @@
+"""The quads of an update made only of ``INSERT DATA`` and ``DELETE DATA`` operations.
+
+Such an update (what a client sends to add or correct records) names every quad it changes, so
+its effect needs no run on a copy of the store: :func:`data_operations` reads each operation's
+quads, parsed by Oxigraph from the operation alone (with the prologue in force), and
+:func:`kgservice.writes.data_delta` compares them with the store. Anything else (a ``WHERE``, a
+graph operation, a blank node, text the lexer or Oxigraph does not take) gives ``None``: the
+update is then run on a copy, which also reports its errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kgservice.sparql.lexer import CLOSING, OPENING, Token
+
+
+@dataclass(frozen=True)
+class DataOperation:
+    """One ``INSERT DATA`` (``insert``) or ``DELETE DATA`` and its quads, in the text's order."""
+
+    insert: bool
+    quads: tuple[ox.Quad, ...]
+
+
+def data_operations(
+    text: str, found: list[Token], base_iri: str | None = None
+) -> list[DataOperation] | None:
+    """The operations of update ``text`` (``found``: its tokens), if it is made only of
+    ``INSERT DATA`` and ``DELETE DATA`` without blank nodes; else ``None``."""
+    operations, declarations, index = [], [], 0
+    while index < len(found):
+        token = found[index]
+        if token.is_keyword("PREFIX", "BASE"):
+            if operations:  # between operations: Oxigraph's parser decides (it refuses it)
+                return None
+            width = 3 if token.is_keyword("PREFIX") else 2
+            last = found[min(index + width, len(found)) - 1]
+            declarations.append(text[token.start : _end(last)])
+            index += width
+            continue
+        if not (token.is_keyword("INSERT", "DELETE") and _next_is(found, index, "DATA")):
+            return None
+        body = _braced(found, index + 2)
+        if body is None:
+            return None
+        opening, closing = body
+        if any(t.kind == "bnode" or t.text == "[" for t in found[opening:closing]):
+            return None
+        quads = _quads(
+            "\n".join(declarations), text[found[opening].start : _end(found[closing])], base_iri
+        )
+        if quads is None:
+            return None
+        operations.append(DataOperation(token.is_keyword("INSERT"), quads))
+        index = closing + 1
+        if index < len(found):
+            if found[index].text != ";":
+                return None
+            index += 1
+    return operations or None
+
+
+def _next_is(found: list[Token], index: int, word: str) -> bool:
+    return index + 1 < len(found) and found[index + 1].is_keyword(word)
+
+
+def _braced(found: list[Token], index: int) -> tuple[int, int] | None:
+    """The indices of the ``{`` at ``index`` and of the ``}`` that closes it."""
+    if index >= len(found) or found[index].text != "{":
+        return None
+    depth = 0
+    for position in range(index, len(found)):
+        token = found[position]
+        if token.kind != "punct":
+            continue
+        if token.text in OPENING:
+            depth += 1
+        elif token.text in CLOSING:
+            depth -= 1
+            if depth == 0:
+                return index, position
+    return None
+
+
+def _quads(prologue: str, body: str, base_iri: str | None) -> tuple[ox.Quad, ...] | None:
+    """The quads of ``INSERT DATA`` ``body``, parsed by Oxigraph into an empty store."""
+    scratch = ox.Store()
+    try:
+        scratch.update(f"{prologue}\nINSERT DATA {body}", base_iri=base_iri)
+    except (SyntaxError, ValueError, OSError, RuntimeError):
+        return None
+    return tuple(scratch)
+
+
+def _end(token: Token) -> int:
+    return token.start + len(token.text)
