@@ -24,10 +24,11 @@ A transitive property whose inverse is transitive too (``sccm:containedIn`` and
 the one whose region costs less to read (going down ``sccm:containedIn`` from a facility finds
 nothing, going down ``sccm:contains`` finds its county and everything the county holds).
 
-It is exact only over a ``graph:inferred`` that was right before the changes: the caller
-(:class:`kgservice.reasoning.Refresher`) falls back to :func:`materialise` after a failed run,
-for a change to the ontology, and whenever the region is too large to be worth it
-(:func:`refresh_around` returns ``None``).
+It is exact only over a ``graph:inferred`` that was right before the changes: the service's
+:class:`Refresher` (below) falls back to :func:`materialise` after a failed run, for a change
+to the ontology, for changes it does not know, and whenever the region costs too much to read
+(:func:`refresh_around` returns ``None``). A write committed while a refresh reads makes the
+refresh write nothing (:class:`Overtaken`) and run again with both writes' changes.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ log = logging.getLogger(__name__)
 #: A region whose nodes have more quads than this is refreshed by a whole materialisation.
 MAX_REGION_QUADS = 500_000
 _TYPE = ox.NamedNode(str(RDF.type))
+_REFRESH_WHOLE = frozenset({ONTOLOGY_GRAPH, INFERRED_GRAPH.value})  # a change there: whole
 _PROBE_FROM = ox.NamedNode("urn:kgservice:probe:a")  # two fresh nodes linked by one probe
 _PROBE_TO = ox.NamedNode("urn:kgservice:probe:b")
 
@@ -433,11 +435,12 @@ class Refresher:
 
 def input_changes(quads: Iterable[ox.Quad]) -> set[ox.Triple] | None:
     """The triples of changed ``quads`` that are in reasoning's input graphs; ``None`` if one
-    is in the ontology's graph (the rules themselves may change: refresh whole)."""
+    is in the ontology's graph (the rules themselves may change) or in ``graph:inferred`` (a
+    client removed entailments): then refresh whole."""
     triples = set()
     for quad in quads:
         graph = quad.graph_name
-        if isinstance(graph, ox.NamedNode) and graph.value == ONTOLOGY_GRAPH:
+        if isinstance(graph, ox.NamedNode) and graph.value in _REFRESH_WHOLE:
             return None
         if _is_reasoning_input(graph):
             triples.add(quad.triple)

@@ -27,7 +27,8 @@ count over asserted and inferred triples counts nothing twice.
 Writing: ``graph:inferred`` changes in one update (readers see the old graph or the new one,
 never half of it): the first time by :meth:`~kgservice.store.base.Store.replace_graph`, then by
 one ``DELETE DATA``/``INSERT DATA`` of the difference, which after a small write to the store is
-a few triples instead of the whole graph.
+a few triples instead of the whole graph. After the service's writes,
+:mod:`kgservice.local_reasoning` runs these rules only around what the writes changed.
 
 Left out on purpose: ``rdfs:domain``/``rdfs:range`` typing (``prp-dom``/``prp-rng``). A record
 with a wrong link (a facility whose operator is a person's IRI) would silently make that node an

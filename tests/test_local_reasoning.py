@@ -231,13 +231,15 @@ def test_changes_outside_the_inputs_change_nothing(store: EmbeddedStore) -> None
         ox.NamedNode("http://example.org/p"),
         ox.NamedNode(f"{SCCM}containedIn"),
         ox.NamedNode(COUNTY),
-        ox.NamedNode(sorted(DERIVED_GRAPHS)[0]),
+        ox.NamedNode(next(g for g in DERIVED_GRAPHS if g != INFERRED_GRAPH.value)),  # quality
     )
     assert input_changes([personal, quality]) == set()
     ontology = ox.Quad(
         personal.subject, personal.predicate, personal.object, ox.NamedNode(ONTOLOGY_GRAPH)
     )
     assert input_changes([personal, ontology]) is None  # the rules changed: refresh whole
+    entailment = ox.Quad(personal.subject, personal.predicate, personal.object, INFERRED_GRAPH)
+    assert input_changes([entailment]) is None  # entailments removed by a client: whole
     result = refresh_around(store, [])
     assert result is not None and (result.added, result.removed, result.region) == (0, 0, 0)
 
@@ -315,6 +317,18 @@ def test_the_refresher_refreshes_again_after_a_write_meanwhile(
     assert holds(store, place, f"{SCCM}containedIn", VILLAGE)
     assert not holds(store, place, f"{SCCM}containedIn", COUNTY)
     assert_same_as_whole(store)
+
+
+def test_entailments_a_client_deleted_come_back() -> None:
+    store = fixture_store()
+    app = app_over(store, "materialize", KGSERVICE_VALIDATE_WRITES="none")
+    reasoner = app.extensions[EXTENSION].reasoner
+    triple = f"<{VILLAGE}> <{SCCM}containedIn> <{COUNTY}>"
+    update = f"DELETE DATA {{ GRAPH <{INFERRED_GRAPH.value}> {{ {triple} }} }}"
+    response = app.test_client().post("/sparql", data={"update": update}, headers=WRITER)
+    assert response.status_code == 204
+    assert reasoner.wait(30)
+    assert holds(store, VILLAGE, f"{SCCM}containedIn", COUNTY)
 
 
 # --- through the service -----------------------------------------------------------------------
