@@ -112,4 +112,4 @@ def test_optimize_command_refuses_a_store_in_use(city: Path, tmp_path: Path) -> 
     finally:
         holder.close()
     assert code == 2
-    assert "cannot open the store" in output
+    assert "cannot open the store: another process has it open for writing" in output

@@ -371,11 +371,22 @@ def open_embedded(path: Path | None = None, *, union_default_graph: bool = True)
             path.parent.mkdir(parents=True, exist_ok=True)  # Oxigraph makes the last level only
         store = ox.Store(str(path)) if path is not None else ox.Store()
     except OSError as exc:
-        raise InputError(f"{path}: cannot open the store: {exc}") from exc
+        raise InputError(f"{path}: cannot open the store: {_why(exc)}") from exc
     if path is not None:
         for leftover in path.glob(BULK_LEFTOVERS):
             leftover.unlink(missing_ok=True)
     return EmbeddedStore(store, union_default_graph=union_default_graph, on_disk=path is not None)
+
+
+def _why(error: OSError) -> str:
+    """Why Oxigraph could not open a store, in words that say what to do."""
+    if "lock" in str(error).lower():  # RocksDB's LOCK file: one writing process at a time
+        return (
+            "another process has it open for writing (a running kgservice serve, load, "
+            "reason or optimize); stop that process first, or serve the store read-only "
+            f"in several processes (KGSERVICE_READ_ONLY=true) [{error}]"
+        )
+    return str(error)
 
 
 class ReadOnlyEmbeddedStore(EmbeddedStore):
