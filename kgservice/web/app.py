@@ -137,10 +137,20 @@ def _allowed_origin(origins: tuple[str, ...]) -> str | None:
 
 def _add_cors(response: Response, origins: tuple[str, ...]) -> None:
     allowed = _allowed_origin(origins)
-    response.vary.add("Origin")
+    _vary_on(response, "Origin")
     if allowed:
         response.headers["Access-Control-Allow-Origin"] = allowed
         response.headers["Access-Control-Expose-Headers"] = _CORS_EXPOSE
+
+
+def _vary_on(response: Response, header: str) -> None:
+    """Add ``header`` to the response's ``Vary`` (read as text: werkzeug's ``response.vary``
+    parses it into a set and writes it back, a cost on every request)."""
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = header
+    elif header.lower() not in (part.strip().lower() for part in vary.split(",")):
+        response.headers["Vary"] = f"{vary}, {header}"
 
 
 def _preflight(origins: tuple[str, ...], methods: str) -> Response:

@@ -68,15 +68,24 @@ class Metrics:
             buckets=_BUCKETS,
             registry=self.registry,
         )
+        self._series: dict[tuple[str, str, int], tuple] = {}
         self.registry.register(_StoreCollector(quads, graphs))
         self.registry.register(_TimeoutCollector(timeouts))
         if answers is not None:
             self.registry.register(_AnswerCacheCollector(answers))
 
     def observe(self, endpoint: str, method: str, status: int, seconds: float) -> None:
-        """Count one request."""
-        self.requests.labels(endpoint, method, str(status)).inc()
-        self.latency.labels(endpoint).observe(seconds)
+        """Count one request (the labelled series are looked up once, then kept)."""
+        key = (endpoint, method, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(endpoint, method, str(status)).inc,
+                self.latency.labels(endpoint).observe,
+            )
+            self._series[key] = series
+        series[0]()
+        series[1](seconds)
 
     def exposition(self) -> bytes:
         """The text of ``/metrics``."""

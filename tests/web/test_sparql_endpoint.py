@@ -340,3 +340,11 @@ def test_a_browser_asking_the_endpoint_is_sent_to_the_query_page(client) -> None
     response = client.get("/sparql", headers={"Accept": browser})
     assert response.status_code == 303
     assert response.headers["Location"].endswith("/")
+
+
+def test_answers_vary_on_the_origin_too(client) -> None:
+    """Caches must keep CORS answers apart by Origin: every response says so, once."""
+    answer = client.get("/sparql", query_string={"query": AGES})
+    assert answer.headers["Vary"] == "Accept, Origin"
+    page = client.get("/metrics")  # no Vary of its own
+    assert page.headers["Vary"] == "Origin"
