@@ -49,6 +49,7 @@ from kgservice.settings import Settings
 from kgservice.sparql.data_update import DataOperation, data_operations
 from kgservice.sparql.execute import Limits
 from kgservice.sparql.guard import check_shape
+from kgservice.sparql.modify_update import Modify, modify_operation
 from kgservice.store.base import GraphTarget, Store, StoreTimeout
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.store.snapshot import NQUADS, copy_quads, snapshot
@@ -171,21 +172,33 @@ def data_delta(store: EmbeddedStore, operations: Iterable[DataOperation]) -> Del
     return Delta(removed, added)
 
 
-def data_only_delta(
+def looked_up_delta(
     store: EmbeddedStore, operation: UpdateRequest, limits: Limits, base: str | None
 ) -> Delta | None:
-    """The effect of an update made only of ``INSERT DATA``/``DELETE DATA``, found by looking
-    its quads up instead of running it on a copy of the store; ``None`` for any other update."""
+    """The effect of an update made only of ``INSERT DATA``/``DELETE DATA``, or of one
+    ``DELETE``/``INSERT … WHERE`` operation, found by looking its quads up in the store instead
+    of running it on a copy of it; ``None`` for any other update."""
     if operation.using_graph_uris or operation.using_named_graph_uris:
         return None
+    text = operation.update
     found = check_shape(
-        operation.update,
-        max_bytes=limits.max_query_bytes,
-        max_depth=limits.max_query_depth,
-        what="update",
+        text, max_bytes=limits.max_query_bytes, max_depth=limits.max_query_depth, what="update"
     )
-    operations = data_operations(operation.update, found, base)
-    return None if operations is None else data_delta(store, operations)
+    operations = data_operations(text, found, base)
+    if operations is not None:
+        return data_delta(store, operations)
+    modify = modify_operation(store.oxigraph, text, found, base)
+    return None if modify is None else modify_delta(store, modify)
+
+
+def modify_delta(store: EmbeddedStore, modify: Modify) -> Delta:
+    """The effect of one ``DELETE``/``INSERT … WHERE``: its deletions apply first, then its
+    insertions (a quad deleted and inserted again is no change)."""
+    held = store.oxigraph
+    inserted = set(modify.inserted)
+    removed = {quad for quad in modify.deleted if quad in held} - inserted
+    added = {quad for quad in inserted if quad not in held}
+    return Delta(removed, added)
 
 
 def _parsed(lines: set[bytes]) -> set[ox.Quad]:

@@ -38,19 +38,21 @@ def data_operations(
                 return None
             width = 3 if token.is_keyword("PREFIX") else 2
             last = found[min(index + width, len(found)) - 1]
-            declarations.append(text[token.start : _end(last)])
+            declarations.append(text[token.start : token_end(last)])
             index += width
             continue
         if not (token.is_keyword("INSERT", "DELETE") and _next_is(found, index, "DATA")):
             return None
-        body = _braced(found, index + 2)
+        body = braced(found, index + 2)
         if body is None:
             return None
         opening, closing = body
         if any(t.kind == "bnode" or t.text == "[" for t in found[opening:closing]):
             return None
         quads = _quads(
-            "\n".join(declarations), text[found[opening].start : _end(found[closing])], base_iri
+            "\n".join(declarations),
+            text[found[opening].start : token_end(found[closing])],
+            base_iri,
         )
         if quads is None:
             return None
@@ -67,7 +69,7 @@ def _next_is(found: list[Token], index: int, word: str) -> bool:
     return index + 1 < len(found) and found[index + 1].is_keyword(word)
 
 
-def _braced(found: list[Token], index: int) -> tuple[int, int] | None:
+def braced(found: list[Token], index: int) -> tuple[int, int] | None:
     """The indices of the ``{`` at ``index`` and of the ``}`` that closes it."""
     if index >= len(found) or found[index].text != "{":
         return None
@@ -95,5 +97,5 @@ def _quads(prologue: str, body: str, base_iri: str | None) -> tuple[ox.Quad, ...
     return tuple(scratch)
 
 
-def _end(token: Token) -> int:
+def token_end(token: Token) -> int:
     return token.start + len(token.text)

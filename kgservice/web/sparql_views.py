@@ -42,7 +42,7 @@ from kgservice.web.runner import whole_body
 from kgservice.web.state import ServiceState, current_state
 from kgservice.web.urls import public_url
 from kgservice.web.writing import audited_refusals, commit_blind, commit_write
-from kgservice.writes import Delta, data_only_delta, update_delta
+from kgservice.writes import Delta, looked_up_delta, update_delta
 
 bp = Blueprint("sparql", __name__)
 
@@ -134,7 +134,7 @@ def _update(state: ServiceState, operation: UpdateRequest) -> Response:
         if isinstance(store, EmbeddedStore) or "*" not in state.settings.validate_writes:
 
             def compute(data: Store) -> Delta:
-                quick = data_only_delta(_embedded(data), operation, limits, base)
+                quick = looked_up_delta(_embedded(data), operation, limits, base)
                 if quick is not None:
                     return quick
                 run = partial(run_update, request=operation, limits=limits, base_iri=base)

@@ -6,9 +6,10 @@ named graph its ``rdfs:label`` names (Graph Store ``PUT``); ``ut:request`` is se
 ``/sparql`` with the write token (``BASE <its IRI>`` in front, as the query tests do), and
 then the default graph and every named graph, read back through the Graph Store, must be the
 result's ``ut:data`` and ``ut:graphData`` (graph isomorphism; a named graph the result does not
-list must be empty). Updates run through the service's whole write pipeline: computed (by
-looking the quads up for ``INSERT DATA``/``DELETE DATA``, on a copy of the store otherwise),
-validated, applied in one transaction.
+list must be empty). Updates run through the service's whole write pipeline: their effect
+computed (by looking the quads up for ``INSERT DATA``/``DELETE DATA`` and for one
+``DELETE``/``INSERT … WHERE``, on a copy of the store otherwise), validated, applied in one
+transaction.
 """
 
 from __future__ import annotations
@@ -183,10 +184,11 @@ def test_update_evaluation(live_service: LiveService, test: UpdateTest) -> None:
         assert same_graph(wanted, _read(live_service, graph)), f"graph <{graph}>"
 
 
-def test_an_update_of_data_only_is_not_run_on_a_copy(
+def test_data_updates_and_one_modify_are_not_run_on_a_copy(
     live_service: LiveService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The data-only path is the one these tests take for INSERT DATA / DELETE DATA."""
+    """The looked-up paths are the ones these tests take for INSERT DATA / DELETE DATA and for
+    a single DELETE/INSERT … WHERE."""
     live_service.clear()
 
     def no_copy(*args, **kwargs):
@@ -194,5 +196,8 @@ def test_an_update_of_data_only_is_not_run_on_a_copy(
 
     monkeypatch.setattr("kgservice.web.sparql_views.update_delta", no_copy)
     live_service.update("INSERT DATA { <http://example.org/s> <http://example.org/p> 1 }")
+    live_service.update(
+        "DELETE { ?s ?p ?o } INSERT { ?s ?p 2 } WHERE { ?s ?p ?o }"
+    )  # one DELETE/INSERT … WHERE: its templates instantiated, no copy either
     triples = _read(live_service, None)
-    assert [str(t.subject) for t in triples] == ["<http://example.org/s>"]
+    assert [(str(t.subject), t.object.value) for t in triples] == [("<http://example.org/s>", "2")]

@@ -1,5 +1,5 @@
 """Updates made only of INSERT DATA / DELETE DATA (kgservice/sparql/data_update.py and
-writes.data_only_delta): the effect found by looking quads up is the one a run on a copy of the
+writes.looked_up_delta): the effect found by looking quads up is the one a run on a copy of the
 store finds; any other update is left to the copy."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from kgservice.sparql.data_update import data_operations
 from kgservice.sparql.execute import Limits
 from kgservice.sparql.guard import QueryRefused, check_shape
 from kgservice.store.embedded import EmbeddedStore, open_embedded
-from kgservice.writes import data_only_delta, update_delta
+from kgservice.writes import looked_up_delta, update_delta
 
 EX = "http://example.org/"
 G = f"{EX}graph/a"
@@ -62,7 +62,7 @@ DATA_UPDATES = {
 
 @pytest.mark.parametrize("update", list(DATA_UPDATES.values()), ids=list(DATA_UPDATES))
 def test_the_effect_is_the_one_a_copy_finds(store: EmbeddedStore, update: str) -> None:
-    quick = data_only_delta(store, UpdateRequest(update), LIMITS, BASE)
+    quick = looked_up_delta(store, UpdateRequest(update), LIMITS, BASE)
     assert quick is not None
     copied = update_delta(store, lambda copy: copy.update(update, base_iri=BASE))
     assert (quick.removed, quick.added) == (copied.removed, copied.added)
@@ -95,13 +95,13 @@ def test_other_updates_are_left_to_the_copy(update: str) -> None:
 
 def test_using_graphs_are_left_to_the_copy(store: EmbeddedStore) -> None:
     request = UpdateRequest(f"INSERT DATA {{ <{EX}a> <{EX}p> 1 }}", using_graph_uris=[G])
-    assert data_only_delta(store, request, LIMITS, BASE) is None
+    assert looked_up_delta(store, request, LIMITS, BASE) is None
 
 
 def test_the_size_limit_still_holds(store: EmbeddedStore) -> None:
     big = "INSERT DATA { " + " ".join(f"<{EX}s> <{EX}p> {n} ." for n in range(2_000)) + " }"
     with pytest.raises(QueryRefused, match="the update has"):
-        data_only_delta(store, UpdateRequest(big), LIMITS, BASE)
+        looked_up_delta(store, UpdateRequest(big), LIMITS, BASE)
 
 
 def test_the_operations_keep_their_order_and_kind() -> None:

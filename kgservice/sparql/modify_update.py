@@ -1,0 +1,145 @@
+"""The quads one ``DELETE``/``INSERT … WHERE`` (or ``DELETE WHERE``) operation changes, found
+without running it on a copy of the store.
+
+The ``WHERE`` pattern is evaluated once on the store as a ``SELECT`` (over the store's own
+default graph, as the update would be), and each template is instantiated by Oxigraph itself:
+``INSERT { template } WHERE { VALUES … }`` with the solutions, on an empty in-memory store,
+gives the template's quads (unbound variables skip their triple, an inserted blank node is
+fresh for each solution, as SPARQL 1.1 Update §3.1.3 says). Anything outside that (a ``WITH``
+or ``USING`` clause, several operations, a blank node or an RDF-star triple among the
+solutions, more solutions than :data:`MAX_SOLUTIONS`, text the lexer or Oxigraph does not take)
+gives ``None``: the update then runs on a copy of the store, which also reports its errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from kgservice.sparql.data_update import braced, token_end
+from kgservice.sparql.geo import registered_functions
+from kgservice.sparql.lexer import Token
+
+#: Beyond this many solutions the update runs on a copy (a VALUES block that long costs more).
+MAX_SOLUTIONS = 50_000
+
+
+@dataclass(frozen=True)
+class Modify:
+    """The quads a ``DELETE``/``INSERT … WHERE`` operation deletes and inserts."""
+
+    deleted: tuple[ox.Quad, ...]
+    inserted: tuple[ox.Quad, ...]
+
+
+def modify_operation(
+    store: ox.Store, text: str, found: list[Token], base_iri: str | None = None
+) -> Modify | None:
+    """The quads of update ``text`` (``found``: its tokens) if it is one ``DELETE``/``INSERT
+    … WHERE`` or ``DELETE WHERE`` operation; else ``None``."""
+    parts = _parts(text, found)
+    if parts is None:
+        return None
+    prologue, delete, insert, where = parts
+    try:
+        solutions = store.query(
+            f"{prologue}\nSELECT * WHERE {where}",
+            base_iri=base_iri,
+            custom_functions=registered_functions() or None,
+        )
+    except (SyntaxError, ValueError, OSError, RuntimeError):
+        return None
+    if not isinstance(solutions, ox.QuerySolutions):
+        return None
+    names = [variable.value for variable in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = [solution[name] for name in names]
+        if any(isinstance(term, ox.BlankNode | ox.Triple) for term in row):
+            return None  # VALUES cannot name a blank node of the store
+        rows.append(row)
+        if len(rows) > MAX_SOLUTIONS:
+            return None
+    values = _values(names, rows)
+    deleted = _instantiate(prologue, delete, values, base_iri) if delete else ()
+    inserted = _instantiate(prologue, insert, values, base_iri) if insert else ()
+    if deleted is None or inserted is None:
+        return None
+    return Modify(deleted, inserted)
+
+
+def _parts(text: str, found: list[Token]) -> tuple[str, str, str, str] | None:
+    """(prologue, DELETE template, INSERT template, WHERE pattern) as text; ``None`` if the
+    update is not one such operation."""
+    index, declarations = 0, []
+    while index < len(found) and found[index].is_keyword("PREFIX", "BASE"):
+        width = 3 if found[index].is_keyword("PREFIX") else 2
+        last = found[min(index + width, len(found)) - 1]
+        declarations.append(text[found[index].start : token_end(last)])
+        index += width
+    delete = insert = ""
+    if index < len(found) and found[index].is_keyword("DELETE") and _at(found, index + 1, "WHERE"):
+        group = braced(found, index + 2)
+        if group is None:
+            return None
+        where = _text(text, found, group)
+        delete, index = where, group[1] + 1
+        if _has_blank_node(found, group):
+            return None
+    else:
+        if index < len(found) and found[index].is_keyword("DELETE"):
+            group = braced(found, index + 1)
+            if group is None:
+                return None
+            if _has_blank_node(found, group):
+                return None  # not allowed in a DELETE template: Oxigraph says so on the copy
+            delete, index = _text(text, found, group), group[1] + 1
+        if index < len(found) and found[index].is_keyword("INSERT"):
+            group = braced(found, index + 1)
+            if group is None:
+                return None
+            insert, index = _text(text, found, group), group[1] + 1
+        if not (delete or insert) or not _at(found, index, "WHERE"):
+            return None  # WITH, USING, a DATA operation or something else: not this path
+        group = braced(found, index + 1)
+        if group is None:
+            return None
+        where, index = _text(text, found, group), group[1] + 1
+    if index < len(found) and found[index].text == ";":
+        index += 1
+    if index != len(found):
+        return None  # more than one operation
+    return "\n".join(declarations), delete, insert, where
+
+
+def _has_blank_node(found: list[Token], group: tuple[int, int]) -> bool:
+    return any(t.kind == "bnode" or t.text == "[" for t in found[group[0] : group[1]])
+
+
+def _at(found: list[Token], index: int, word: str) -> bool:
+    return index < len(found) and found[index].is_keyword(word)
+
+
+def _text(text: str, found: list[Token], group: tuple[int, int]) -> str:
+    return text[found[group[0]].start : token_end(found[group[1]])]
+
+
+def _values(names: list[str], rows: list[list[object]]) -> str:
+    header = " ".join(f"?{name}" for name in names)
+    lines = (
+        "(" + " ".join("UNDEF" if term is None else str(term) for term in row) + ")" for row in rows
+    )
+    return f"VALUES ({header}) {{\n" + "\n".join(lines) + "\n}"
+
+
+def _instantiate(
+    prologue: str, template: str, values: str, base_iri: str | None
+) -> tuple[ox.Quad, ...] | None:
+    """The quads ``template`` gives for the solutions in ``values``."""
+    scratch = ox.Store()
+    try:
+        scratch.update(f"{prologue}\nINSERT {template} WHERE {{ {values} }}", base_iri=base_iri)
+    except (SyntaxError, ValueError, OSError, RuntimeError):
+        return None
+    return tuple(scratch)
