@@ -49,11 +49,8 @@ def data_operations(
         opening, closing = body
         if any(t.kind == "bnode" or t.text == "[" for t in found[opening:closing]):
             return None
-        quads = _quads(
-            "\n".join(declarations),
-            text[found[opening].start : token_end(found[closing])],
-            base_iri,
-        )
+        data = text[found[opening].start : token_end(found[closing])]
+        quads = inserted_quads("\n".join([*declarations, f"INSERT DATA {data}"]), base_iri)
         if quads is None:
             return None
         operations.append(DataOperation(token.is_keyword("INSERT"), quads))
@@ -87,11 +84,12 @@ def braced(found: list[Token], index: int) -> tuple[int, int] | None:
     return None
 
 
-def _quads(prologue: str, body: str, base_iri: str | None) -> tuple[ox.Quad, ...] | None:
-    """The quads of ``INSERT DATA`` ``body``, parsed by Oxigraph into an empty store."""
+def inserted_quads(update: str, base_iri: str | None) -> tuple[ox.Quad, ...] | None:
+    """The quads ``update`` (an insertion) puts into an empty store: Oxigraph parses and
+    instantiates it; ``None`` if it refuses it."""
     scratch = ox.Store()
     try:
-        scratch.update(f"{prologue}\nINSERT DATA {body}", base_iri=base_iri)
+        scratch.update(update, base_iri=base_iri)
     except (SyntaxError, ValueError, OSError, RuntimeError):
         return None
     return tuple(scratch)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from kgservice.sparql.data_update import braced, token_end
+from kgservice.sparql.data_update import braced, inserted_quads, token_end
 from kgservice.sparql.geo import registered_functions
 from kgservice.sparql.lexer import Token
 
@@ -137,9 +137,4 @@ def _instantiate(
     prologue: str, template: str, values: str, base_iri: str | None
 ) -> tuple[ox.Quad, ...] | None:
     """The quads ``template`` gives for the solutions in ``values``."""
-    scratch = ox.Store()
-    try:
-        scratch.update(f"{prologue}\nINSERT {template} WHERE {{ {values} }}", base_iri=base_iri)
-    except (SyntaxError, ValueError, OSError, RuntimeError):
-        return None
-    return tuple(scratch)
+    return inserted_quads(f"{prologue}\nINSERT {template} WHERE {{ {values} }}", base_iri)

@@ -9,26 +9,15 @@ import pytest
 
 from kgservice.protocol.params import UpdateRequest
 from kgservice.sparql.data_update import data_operations
-from kgservice.sparql.execute import Limits
 from kgservice.sparql.guard import QueryRefused, check_shape
-from kgservice.store.embedded import EmbeddedStore, open_embedded
+from kgservice.store.embedded import EmbeddedStore
 from kgservice.writes import looked_up_delta, update_delta
-
-EX = "http://example.org/"
-G = f"{EX}graph/a"
-LIMITS = Limits(max_rows=100, max_query_bytes=10_000, max_query_depth=20, allowed_remote=())
-BASE = "http://service.example/sparql"
+from tests.sparql.updates import BASE, EX, LIMITS, G, small_store
 
 
 @pytest.fixture
 def store() -> EmbeddedStore:
-    store = open_embedded(None)
-    store.update(
-        f"INSERT DATA {{ <{EX}s> <{EX}p> 'one', 'two'@zh . "
-        f"GRAPH <{G}> {{ <{EX}s> <{EX}p> 1 , <{EX}o> }} "
-        f"GRAPH <{EX}graph/b> {{ <{EX}t> <{EX}p> <{EX}o> }} }}"
-    )
-    return store
+    return small_store()
 
 
 DATA_UPDATES = {
