@@ -47,8 +47,7 @@ from kgservice.quality import QUALITY_GRAPH
 from kgservice.reasoning import DERIVED_GRAPHS
 from kgservice.settings import Settings
 from kgservice.sparql.data_update import DataOperation, data_operations
-from kgservice.sparql.execute import Limits
-from kgservice.sparql.guard import check_shape
+from kgservice.sparql.execute import Limits, check_update
 from kgservice.sparql.modify_update import Modify, modify_operation
 from kgservice.store.base import GraphTarget, Store, StoreTimeout
 from kgservice.store.embedded import EmbeddedStore
@@ -181,9 +180,7 @@ def looked_up_delta(
     if operation.using_graph_uris or operation.using_named_graph_uris:
         return None
     text = operation.update
-    found = check_shape(
-        text, max_bytes=limits.max_query_bytes, max_depth=limits.max_query_depth, what="update"
-    )
+    found = check_update(store, operation, limits)  # LOAD and SERVICE targets too
     operations = data_operations(text, found, base)
     if operations is not None:
         return data_delta(store, operations)

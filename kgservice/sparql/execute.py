@@ -353,10 +353,9 @@ def _iterator_writer(chunks: Iterator[bytes]) -> BodyWriter:
     return write
 
 
-def run_update(
-    store: Store, request: UpdateRequest, limits: Limits, base_iri: str | None = None
-) -> None:
-    """Check an update (size, depth, LOAD/SERVICE targets) and run it as one transaction."""
+def check_update(store: Store, request: UpdateRequest, limits: Limits) -> list[Token]:
+    """Refuse an update over the size or depth limits or naming a LOAD or SERVICE target the
+    settings do not allow (before anything of it runs); its tokens."""
     found = check_shape(
         request.update,
         max_bytes=limits.max_query_bytes,
@@ -366,6 +365,14 @@ def run_update(
     check_targets(
         remote_targets(request.update, found), limits.allowed_remote, _local_graph_check(store)
     )
+    return found
+
+
+def run_update(
+    store: Store, request: UpdateRequest, limits: Limits, base_iri: str | None = None
+) -> None:
+    """Check an update (:func:`check_update`) and run it as one transaction."""
+    check_update(store, request, limits)
     dataset = UpdateDataset(
         [ox.NamedNode(iri) for iri in request.using_graph_uris],
         [ox.NamedNode(iri) for iri in request.using_named_graph_uris],

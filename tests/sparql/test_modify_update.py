@@ -115,3 +115,18 @@ def test_too_many_solutions_are_left_to_the_copy(
     update = f"DELETE {{ ?s <{EX}age> ?a }} WHERE {{ ?s <{EX}age> ?a }}"
     found = check_shape(update, max_bytes=10_000, max_depth=20, what="update")
     assert modify_operation(store.oxigraph, update, found, BASE) is None
+
+
+def test_remote_targets_are_refused_before_anything_runs(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SERVICE in the WHERE is refused before the WHERE is evaluated (it would fetch)."""
+    from kgservice.sparql.guard import QueryRefused
+
+    def evaluated(*args, **kwargs):
+        raise AssertionError("the WHERE of a refused update was evaluated")
+
+    monkeypatch.setattr("kgservice.writes.modify_operation", evaluated)
+    update = "INSERT { ?s ?p ?o } WHERE { SERVICE <http://remote.example/sparql> { ?s ?p ?o } }"
+    with pytest.raises(QueryRefused, match="KGSERVICE_ALLOWED_REMOTE"):
+        looked_up_delta(store, UpdateRequest(update), LIMITS, BASE)
