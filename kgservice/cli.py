@@ -269,6 +269,29 @@ def bench_refresh(people: int, seed: int, store: Path | None, check: bool) -> No
     click.echo(run(people, seed, store=store, check=check, echo=echo))
 
 
+@bench.command("writes")
+@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Reuse the city kept in this folder by `bench questions --store` (it is copied).",
+)
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Validate the writes against the shapes (KGSERVICE_VALIDATE_WRITES=all), or not.",
+)
+def bench_writes(people: int, seed: int, store: Path | None, validate: bool) -> None:
+    """What one small write costs through the service: time, memory, the refresh after it."""
+    from kgservice.bench.writes import bench_writes as run
+
+    echo = lambda line: click.echo(line, err=True)  # noqa: E731
+    click.echo(run(people, seed, store=store, validate=validate, echo=echo))
+
+
 @bench.command("serve")
 @click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
 @click.option("--seed", type=int, default=1, show_default=True)

@@ -99,6 +99,19 @@ def kept_city(people: int, seed: int, folder: Path, echo: Callable[[str], None])
     return store
 
 
+def scratch_city(
+    people: int, seed: int, kept: Path | None, folder: Path, echo: Callable[[str], None]
+) -> Path:
+    """A loaded city in ``folder`` that a benchmark may change: a copy of the city kept in
+    ``kept`` (loaded there first if it is not yet), or one generated and loaded now."""
+    if kept is None:
+        return load_city(people, seed, folder, echo)
+    import shutil
+
+    shutil.copytree(kept_city(people, seed, kept, echo), folder / "copy")
+    return folder / "copy"
+
+
 def time_questions(
     store_path: Path,
     runs: int,

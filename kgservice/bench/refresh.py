@@ -14,7 +14,6 @@ it must not. Figures are printed, never asserted.
 from __future__ import annotations
 
 import re
-import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kgservice.bench.questions import kept_city, load_city
+from kgservice.bench.questions import scratch_city
 from kgservice.bench.serve import machine
 from kgservice.bench.worker import own_peak_mb, reset_peak_memory
 from kgservice.namespaces import CITY
@@ -198,13 +197,7 @@ def bench_refresh(
     from kgservice.store.embedded import open_embedded
 
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-refresh-") as scratch:
-        folder = Path(scratch)
-        if store is not None:
-            shutil.copytree(kept_city(people, seed, store, echo), folder / "copy")
-            path = folder / "copy"
-        else:
-            path = load_city(people, seed, folder, echo)
-        opened = open_embedded(path)
+        opened = open_embedded(scratch_city(people, seed, store, Path(scratch), echo))
         try:
             results = refresh_after_writes(opened, echo)
             whole = check_whole(opened) if check else None
