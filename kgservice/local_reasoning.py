@@ -37,7 +37,7 @@ import itertools
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -360,6 +360,8 @@ class Refresher:
     def _note(self, changed: Iterable[ox.Quad] | None) -> None:
         if self._changed is None:
             return
+        if isinstance(changed, Sized) and len(changed) > MAX_PENDING:
+            changed = None  # a bulk write: rebuilt whole, its quads not even sorted out
         inputs = None if changed is None else input_changes(changed)
         if inputs is None or len(self._changed) + len(inputs) > MAX_PENDING:
             self._changed = None

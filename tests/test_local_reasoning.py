@@ -367,3 +367,22 @@ def test_a_service_write_to_the_ontology_materialises_whole() -> None:
     assert holds(
         store, facility["f"].value, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", f"{SCCM}Item"
     )  # type: ignore[index]
+
+
+def test_a_bulk_write_is_refreshed_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("kgservice.local_reasoning.MAX_PENDING", 2)
+    store = fixture_store()
+    refresher = Refresher(store, delay=0.05)
+    place = ox.NamedNode("http://example.org/place/p")
+    quads = [
+        ox.Quad(
+            place, ox.NamedNode(f"{CITY}inDivision"), ox.NamedNode(VILLAGE), ox.NamedNode(EDITS)
+        ),
+        ox.Quad(place, ox.NamedNode(f"{CITY}facilityCode"), ox.Literal("1"), ox.NamedNode(EDITS)),
+        ox.Quad(place, ox.NamedNode(f"{CITY}facilityCode"), ox.Literal("2"), ox.NamedNode(EDITS)),
+    ]
+    store.oxigraph.extend(quads)
+    refresher.request(set(quads))
+    assert refresher.wait(30)
+    assert not isinstance(refresher.last, LocalRefresh)  # rebuilt whole
+    assert holds(store, place.value, f"{SCCM}containedIn", COUNTY)
