@@ -246,15 +246,28 @@ def bench_questions(
     click.echo(run(people, runs, seed, echo=echo, store=store, only=chosen))
 
 
+def _scratch_city_options(command: Callable) -> Callable:
+    """--people, --seed and --store of the benchmarks that change a city (a copy of the kept
+    one, or one loaded for them: ``bench.questions.scratch_city``)."""
+    for option in reversed(
+        [
+            click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True),
+            click.option("--seed", type=int, default=1, show_default=True),
+            click.option(
+                "--store",
+                type=click.Path(file_okay=False, path_type=Path),
+                default=None,
+                help="Reuse the city kept in this folder by `bench questions --store` "
+                "(it is copied).",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
 @bench.command("refresh")
-@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Reuse the city kept in this folder by `bench questions --store` (it is copied).",
-)
+@_scratch_city_options
 @click.option(
     "--check/--no-check",
     default=False,
@@ -270,14 +283,7 @@ def bench_refresh(people: int, seed: int, store: Path | None, check: bool) -> No
 
 
 @bench.command("writes")
-@click.option("--people", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--seed", type=int, default=1, show_default=True)
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Reuse the city kept in this folder by `bench questions --store` (it is copied).",
-)
+@_scratch_city_options
 @click.option(
     "--validate/--no-validate",
     default=True,
