@@ -104,31 +104,35 @@ def report_triples(
         ),
     ]
     for finding in findings:
-        result = ox.BlankNode()
-        focus_raw = raw.get(finding.focus, {})
-        focus: ox.NamedNode | ox.Literal = (
-            ox.NamedNode(finding.focus)
-            if finding.focus.startswith(("http://", "https://", "urn:"))
-            else ox.Literal(_masked(finding.focus, focus_raw))
-        )
-        triples += [
-            ox.Triple(REPORT, _node(SH.result), result),
-            ox.Triple(result, _node(RDF.type), _node(SH.ValidationResult)),
-            ox.Triple(result, _node(SH.focusNode), focus),
-            ox.Triple(result, _node(SH.sourceShape), ox.NamedNode(finding.shape)),
-            ox.Triple(result, _node(SH.sourceConstraintComponent), ox.NamedNode(finding.component)),
-            ox.Triple(result, _node(SH.resultSeverity), ox.NamedNode(finding.severity.value)),
-        ]
-        if finding.path and finding.path.startswith("<") and finding.path.endswith(">"):
-            triples.append(
-                ox.Triple(result, _node(SH.resultPath), ox.NamedNode(finding.path[1:-1]))
-            )
-        if finding.value is not None:
-            value = _masked(finding.value, focus_raw)
-            triples.append(ox.Triple(result, _node(SH.value), ox.Literal(value)))
-        for lang, text in sorted(finding.messages.items()):
-            message = ox.Literal(_masked(text, focus_raw), language=lang)
-            triples.append(ox.Triple(result, _node(SH.resultMessage), message))
+        triples += result_triples(finding, raw)
+    return triples
+
+
+def result_triples(finding: Finding, raw: dict[str, dict[str, str]]) -> list[ox.Triple]:
+    """One finding as an ``sh:ValidationResult`` of the report, personal values masked."""
+    result = ox.BlankNode()
+    focus_raw = raw.get(finding.focus, {})
+    focus: ox.NamedNode | ox.Literal = (
+        ox.NamedNode(finding.focus)
+        if finding.focus.startswith(("http://", "https://", "urn:"))
+        else ox.Literal(_masked(finding.focus, focus_raw))
+    )
+    triples = [
+        ox.Triple(REPORT, _node(SH.result), result),
+        ox.Triple(result, _node(RDF.type), _node(SH.ValidationResult)),
+        ox.Triple(result, _node(SH.focusNode), focus),
+        ox.Triple(result, _node(SH.sourceShape), ox.NamedNode(finding.shape)),
+        ox.Triple(result, _node(SH.sourceConstraintComponent), ox.NamedNode(finding.component)),
+        ox.Triple(result, _node(SH.resultSeverity), ox.NamedNode(finding.severity.value)),
+    ]
+    if finding.path and finding.path.startswith("<") and finding.path.endswith(">"):
+        triples.append(ox.Triple(result, _node(SH.resultPath), ox.NamedNode(finding.path[1:-1])))
+    if finding.value is not None:
+        value = _masked(finding.value, focus_raw)
+        triples.append(ox.Triple(result, _node(SH.value), ox.Literal(value)))
+    for lang, text in sorted(finding.messages.items()):
+        message = ox.Literal(_masked(text, focus_raw), language=lang)
+        triples.append(ox.Triple(result, _node(SH.resultMessage), message))
     return triples
 
 
@@ -145,6 +149,39 @@ def quality_update(
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     graph = QUALITY_GRAPH.value
     return f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+
+
+def quality_patch(
+    data: EmbeddedStore,
+    focus: list[ox.NamedNode],
+    findings: list[Finding],
+    at: datetime.datetime | None = None,
+) -> str:
+    """A SPARQL update that replaces, in ``graph:quality``, the results about the ``focus``
+    nodes with those of ``findings`` (the findings about them now, over ``data``), and restates
+    the report's ``sh:conforms`` and time: what :func:`quality_update` gives when the rest of
+    the report stands (a write validated on the nodes it concerns)."""
+    raw = raw_personal_values(data, {finding.focus for finding in findings})
+    triples = [t for finding in findings for t in result_triples(finding, raw)]
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    graph, report = QUALITY_GRAPH.value, REPORT.value
+    nodes = " ".join(str(node) for node in focus)
+    time = ox.Literal(
+        (at or datetime.datetime.now(datetime.UTC)).isoformat(timespec="seconds"),
+        datatype=_node(XSD.dateTime),
+    )
+    about_focus = f"VALUES ?f {{ {nodes} }} ?r <{SH.focusNode}> ?f ; ?p ?o"
+    return (
+        f"DELETE {{ GRAPH <{graph}> {{ <{report}> <{SH.result}> ?r . ?r ?p ?o }} }} "
+        f"WHERE {{ GRAPH <{graph}> {{ {about_focus} }} }} ;\n"
+        f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
+        f"DELETE WHERE {{ GRAPH <{graph}> {{ <{report}> <{SH.conforms}> ?c }} }} ;\n"
+        f"DELETE WHERE {{ GRAPH <{graph}> {{ <{report}> <{PROV.generatedAtTime}> ?t }} }} ;\n"
+        f"INSERT {{ GRAPH <{graph}> {{ <{report}> <{SH.conforms}> ?conforms ; "
+        f"<{PROV.generatedAtTime}> {time} }} }} "
+        f"WHERE {{ BIND(NOT EXISTS {{ GRAPH <{graph}> {{ <{report}> <{SH.result}> ?any }} }} "
+        "AS ?conforms) }"
+    )
 
 
 def refresh_quality(store: EmbeddedStore, now: datetime.datetime | None = None) -> int:

@@ -4,17 +4,25 @@ The shapes run, with the fast engine, over the data as it is and as it would be 
 write (the view of :mod:`kgservice.validation.dataset`: raw values, derived graphs left out).
 Findings that are new make the write non-conforming: 422 with the SHACL report of the new
 findings (JSON or Turtle), personal values masked. Findings the store already had never block a
-write. The findings "before" are those the previous write or load left, when the data has not
-changed since (:class:`~kgservice.validation.dataset.FindingsCache`), so a write usually costs
-one run of the shapes.
+write.
 
-A write that passes brings its own ``graph:quality`` to a store that keeps one (and whose write
-does not remove it): the report of every finding after it (:mod:`kgservice.quality`), applied
-in the same transaction as the write.
+Most writes are validated on the focus nodes they concern only
+(:mod:`kgservice.validation.local`): the rules run, restricted to those nodes, on a small copy
+of what they read, before and after the write. The rest (a change of the ontology, of a
+predicate a rule reads globally, of more than a few thousand focus nodes) is validated whole:
+the shapes over a copy of the store's validation view; the findings "before" are those the
+previous whole run left, when the data has not changed since
+(:class:`~kgservice.validation.dataset.FindingsCache`).
+
+A write that passes brings ``graph:quality`` up to date in the same transaction, in a store
+that keeps one (and whose write does not remove it): the results about the nodes it concerns
+replaced, or the whole report after a whole validation (:mod:`kgservice.quality`).
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -23,21 +31,28 @@ import pyoxigraph as ox
 from kgservice.errors import NonConformingWrite
 from kgservice.privacy import masked_graphs, public_graph_of
 from kgservice.store.embedded import EmbeddedStore
-from kgservice.validation.dataset import FINDINGS, ValidationCopy, run_shapes, validation_copy
+from kgservice.validation.dataset import FINDINGS, run_shapes, validation_copy
 from kgservice.validation.findings import Finding
+from kgservice.validation.local import ValidationView, WholeNeeded, check_locally, rules_for
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class CheckedWrite:
-    """A write that passed validation: the findings after it, and its ``graph:quality``."""
+    """A write that passed validation: the findings after it (about the nodes it concerns,
+    or all of them), and the update of ``graph:quality`` it brings."""
 
-    fingerprint: int
+    fingerprint: int | None  # of the whole validation view; None: validated locally
     findings: list[Finding]
-    quality_update: str | None  # None: the store keeps no graph:quality
+    quality_update: str | None  # None: the store keeps no graph:quality, or nothing changes
+    focus_nodes: int | None = None  # how many focus nodes were validated; None: whole
 
     def remember(self) -> None:
-        """Once committed: these are the findings of the store as it now is."""
-        FINDINGS.remember(self.fingerprint, self.findings)
+        """Once committed: after a whole validation, these are the findings of the store as
+        it now is."""
+        if self.fingerprint is not None:
+            FINDINGS.remember(self.fingerprint, self.findings)
 
 
 def check_delta(
@@ -52,27 +67,63 @@ def check_delta(
     :class:`kgservice.writes.Delta`) has new findings; else what the write leaves. None if the
     write changes nothing validation reads (it only removes from derived graphs). ``report``:
     the write brings the store a new ``graph:quality``."""
-    from kgservice.quality import quality_update
+    from kgservice.quality import quality_patch, quality_update
 
     started = time.perf_counter()
-    removed, added = _as_validation_reads(store.oxigraph, delta, properties, derived)
+    view = _validation_view(store.oxigraph, delta, properties, derived)
+    removed = [q for q in delta.removed if view.reads(q)]
+    added = [q for q in delta.added if view.reads(q)]
     if not removed and not added:
         return None
+    graphs = sorted(delta.graphs())
+    try:
+        local = check_locally(store.oxigraph, view, removed, added)
+    except WholeNeeded as reason:
+        log.info("validating the write whole: %s", reason)
+    else:
+        log.info(
+            "validated the write on %d focus node(s) in %.2f s",
+            len(local.focus),
+            time.perf_counter() - started,
+        )
+        if new := local.new():
+            raise _refusal(local.after_data, new, graphs, time.perf_counter() - started)
+        quality = (
+            quality_patch(local.after_data, local.focus, local.after)
+            if report and local.focus
+            else None
+        )
+        return CheckedWrite(None, local.after, quality, len(local.focus))
     copy = validation_copy(store.oxigraph, derived, properties)
     before = set(FINDINGS.findings(copy))
     copy.apply(removed, added)
     after = run_shapes(copy.store)
-    new = [f for f in after if f not in before]
-    if new:
-        raise _refusal(copy, new, sorted(delta.graphs()), time.perf_counter() - started)
+    if new := [f for f in after if f not in before]:
+        raise _refusal(copy.store, new, graphs, time.perf_counter() - started)
     quality = quality_update(copy.store, after) if report else None
     return CheckedWrite(copy.fingerprint, after, quality)
 
 
-def _as_validation_reads(
+def prepare(store: EmbeddedStore, derived: frozenset[str]) -> threading.Thread:
+    """Compile and analyse the rules for the store's class tree in a background thread (about
+    2 s), so that the first validated write of a process does not wait for them."""
+
+    def run() -> None:
+        try:
+            rules_for(store.oxigraph, ValidationView(derived, frozenset(), set()))
+        except Exception:  # the first write will say what is wrong
+            log.debug("could not prepare the validation rules", exc_info=True)
+
+    thread = threading.Thread(target=run, name="validation-rules", daemon=True)
+    thread.start()
+    return thread
+
+
+def _validation_view(
     store: ox.Store, delta: object, properties: frozenset[str], derived: frozenset[str]
-) -> tuple[list[ox.Quad], list[ox.Quad]]:
-    """The delta's quads that validation reads: none of a derived graph, no masked copy."""
+) -> ValidationView:
+    """What validation reads of the store as the write leaves it: no derived graph, no
+    masked copy."""
     hidden = masked_graphs(store)
     hidden |= {  # after the write, these public graphs hold masked copies too
         public
@@ -81,13 +132,7 @@ def _as_validation_reads(
         and (public := public_graph_of(_name(q.graph_name))) is not None
         and _name(q.graph_name) == public
     }
-
-    def read(quad: ox.Quad) -> bool:
-        graph = _name(quad.graph_name)
-        masked_copy = quad.predicate.value in properties and graph in hidden
-        return graph not in derived and not masked_copy
-
-    return [q for q in delta.removed if read(q)], [q for q in delta.added if read(q)]
+    return ValidationView(derived, properties, hidden)
 
 
 def _name(graph: object) -> str:
@@ -95,7 +140,7 @@ def _name(graph: object) -> str:
 
 
 def _refusal(
-    copy: ValidationCopy, findings: list[Finding], graphs: list[str], seconds: float
+    data: EmbeddedStore, findings: list[Finding], graphs: list[str], seconds: float
 ) -> NonConformingWrite:
     from kgservice.quality import mask_finding, raw_personal_values
     from kgservice.validation.engine import locate
@@ -103,15 +148,15 @@ def _refusal(
     from kgservice.validation.report import json_report, turtle_report
     from kgservice.validation.run import ValidationResult
 
-    located = locate(copy.store, findings)
-    raw = raw_personal_values(copy.store, {f.focus for f in located})
+    located = locate(data, findings)
+    raw = raw_personal_values(data, {f.focus for f in located})
     masked = [mask_finding(f, raw) for f in located]
     result = ValidationResult(
         findings=masked,
         engine="fast",
         inputs=[g or "default" for g in graphs],
         seconds=seconds,
-        triples=copy.store.quad_count(),
+        triples=data.quad_count(),
     )
     shapes = sorted({f.shape.rsplit("/", 1)[-1] for f in masked})
     return NonConformingWrite(

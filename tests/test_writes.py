@@ -7,13 +7,16 @@ store has findings before any write) and the real app over it.
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from flask.testing import FlaskClient
-from rdflib import Graph
-from rdflib.namespace import SH
+from rdflib import Graph, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import PROV, SH
 
 from kgservice.audit import audit_path, fingerprint
 from kgservice.iri import graph_iri
@@ -510,6 +513,42 @@ def test_graph_quality_follows_a_validated_write(client, store) -> None:
     assert after == sorted(f.focus for f in validate_store(store))
 
 
+def quality_report(store: EmbeddedStore) -> Graph:
+    """graph:quality as an rdflib graph, without the time it was made."""
+    data = store.oxigraph.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(QUALITY))
+    report = Graph().parse(data=data, format="nt")
+    report.remove((None, PROV.generatedAtTime, None))
+    return report
+
+
+def test_a_write_is_validated_on_the_nodes_it_concerns(client, store, caplog) -> None:
+    """Removing a flagged record is validated on the nodes the removal concerns, not the whole
+    city; graph:quality afterwards is the report a whole validation writes."""
+    from kgservice.quality import refresh_quality
+
+    focus = unreferenced_focus(store)
+    removal = f"DELETE WHERE {{ GRAPH ?g {{ <{focus}> ?p ?o }} }}"
+    with caplog.at_level(logging.INFO, logger="kgservice.write_validation"):
+        assert update(client, removal).status_code == 204
+    assert re.search(r"validated the write on [1-9][0-9]* focus node", caplog.text), caplog.text
+    patched = quality_report(store)
+    assert (None, SH.focusNode, URIRef(focus)) not in patched
+    refresh_quality(store)
+    assert isomorphic(patched, quality_report(store))
+
+
+def test_a_write_refused_on_the_nodes_it_concerns(client, store, caplog) -> None:
+    """A second, empty name for a person: refused, validated on that person alone."""
+    person = a_person(store)
+    name = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{CITY}personName> "" }} }}'
+    with caplog.at_level(logging.INFO, logger="kgservice.write_validation"):
+        response = update(client, name, {"Accept": "application/json"})
+    assert response.status_code == 422, response.text
+    assert "validated the write on 1 focus node" in caplog.text
+    shapes = {f["shape"].rsplit("/", 1)[-1] for f in response.get_json()["findings"]}
+    assert "NaturalPerson-personName" in shapes
+
+
 def test_a_write_that_removes_graph_quality_is_not_given_a_new_one(client, store) -> None:
     update(client, f"DROP GRAPH <{QUALITY}>")
     person = a_person(store)
@@ -519,14 +558,16 @@ def test_a_write_that_removes_graph_quality_is_not_given_a_new_one(client, store
 
 
 def test_the_findings_before_a_write_are_those_the_previous_write_left(client, store) -> None:
-    """The shapes run once per write: "before" is remembered from the write before, unless
-    the data changed another way since; a change the service did not make is seen."""
+    """A write validated whole (here: one to the ontology graph) runs the shapes once:
+    "before" is remembered from the write before, unless the data changed another way since;
+    a change the service did not make is seen."""
+    from kgservice.loading import ONTOLOGY_GRAPH
     from kgservice.validation.dataset import FINDINGS
 
     person = a_person(store)
 
     def note(text: str) -> int:
-        body = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{COMMENT}> "{text}" }} }}'
+        body = f'INSERT DATA {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{person}> <{COMMENT}> "{text}" }} }}'
         return update(client, body).status_code
 
     assert note("one") == 204

@@ -16,12 +16,13 @@ from flask import Flask, Response, g, request
 
 from kgservice.local_reasoning import Refresher, refresh_cost_warning
 from kgservice.privacy import personal_properties
-from kgservice.reasoning import MATERIALIZE
+from kgservice.reasoning import DERIVED_GRAPHS, MATERIALIZE
 from kgservice.settings import Settings, load_settings
 from kgservice.sparql.answer_cache import AnswerCache
 from kgservice.sparql.execute import Limits
 from kgservice.store import open_store
 from kgservice.store.base import Store
+from kgservice.store.embedded import EmbeddedStore
 from kgservice.web import (
     cockpit_views,
     describe_views,
@@ -35,6 +36,7 @@ from kgservice.web.errors import register_error_handlers
 from kgservice.web.metrics import Metrics
 from kgservice.web.runner import Runner
 from kgservice.web.state import EXTENSION, ServiceState
+from kgservice.write_validation import prepare as prepare_write_validation
 
 log = logging.getLogger(__name__)
 
@@ -85,11 +87,22 @@ def create_app(
     app.extensions[EXTENSION] = state
     if state.reasoner is not None and (warning := refresh_cost_warning(store)):
         log.warning(warning)
+    if validates_writes(settings) and isinstance(store, EmbeddedStore):
+        prepare_write_validation(store, DERIVED_GRAPHS)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     _install_hooks(app, state)
     return app
+
+
+def validates_writes(settings: Settings) -> bool:
+    """Whether this service takes writes and validates some."""
+    return (
+        bool(settings.write_token)
+        and not settings.read_only
+        and ("*" not in settings.validate_writes)
+    )
 
 
 def _blueprints() -> list:

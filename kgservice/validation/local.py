@@ -1,0 +1,294 @@
+"""Validate a write on the focus nodes it can concern, not on the whole city.
+
+A write changes a few quads; each rule's findings can change only for the focus nodes those
+quads reach through the rule's own patterns (:mod:`kgservice.validation.reach`). This module
+finds those nodes in the store (from each changed quad, along every path of the rule's
+variable graph to ``?this``, over the data before the write and the quads it adds), copies the
+quads the rules read for them (again along the rules' patterns, plus every quad about each
+focus node, which masking and source location need), and runs every rule restricted to them
+on the data before and after the write. A rule's findings about other nodes are the same
+before and after, so the write's new findings are those of the "after" run missing from the
+"before" run: what a whole validation would find new.
+
+Left to the whole validation (:class:`WholeNeeded`): a change to the ontology graph or to
+``rdfs:subClassOf`` (the rules are compiled with the class tree), a change of a predicate some
+rule reads globally (e.g. ``city:divisionCode``, which the citizen-ID county rule joins by a
+computed IRI), a rule the analysis cannot follow, a focus node that is not an IRI, and more
+than :data:`MAX_FOCUS` focus nodes or :data:`MAX_CHANGES` changed quads (a bulk write, which
+concerns much of the city anyway).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from rdflib import Literal, URIRef, Variable
+from rdflib.namespace import RDFS
+
+from kgservice.loading import ONTOLOGY_GRAPH
+from kgservice.store.embedded import EmbeddedStore, open_embedded
+from kgservice.validation.compile import Rule, SubclassIndex, compile_shapes
+from kgservice.validation.engine import run_rules
+from kgservice.validation.findings import Finding
+from kgservice.validation.reach import Hop, Reach, Step, reach_of
+
+#: More focus nodes than this, or more changed quads, and the write is validated whole.
+MAX_FOCUS = 20_000
+MAX_CHANGES = 50_000
+#: Focus nodes per VALUES block of a restricted rule.
+VALUES_CHUNK = 2_000
+SUBCLASS_OF = str(RDFS.subClassOf)
+
+Node = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+class WholeNeeded(Exception):
+    """The write cannot be validated on the nodes it concerns; the reason says why."""
+
+
+@dataclass
+class LocalCheck:
+    """The findings about the focus nodes a write concerns, before and after it."""
+
+    focus: list[ox.NamedNode]
+    before: list[Finding]
+    after: list[Finding]
+    after_data: EmbeddedStore  # what the rules read after the write (locate, masking)
+
+    def new(self) -> list[Finding]:
+        before = set(self.before)
+        return [finding for finding in self.after if finding not in before]
+
+
+class ValidationView:
+    """Which quads of a store validation reads: none of a derived graph, and the raw personal
+    values only (not the masked copies in the public graphs)."""
+
+    def __init__(self, derived: frozenset[str], properties: frozenset[str], hidden: set[str]):
+        self.derived = derived
+        self.properties = properties
+        self.hidden = hidden  # graphs whose personal triples are masked copies
+
+    def reads(self, quad: ox.Quad) -> bool:
+        graph = quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else ""
+        masked_copy = quad.predicate.value in self.properties and graph in self.hidden
+        return graph not in self.derived and not masked_copy
+
+
+def check_locally(
+    store: ox.Store, view: ValidationView, removed: list[ox.Quad], added: list[ox.Quad]
+) -> LocalCheck:
+    """Validate the write (``removed`` and ``added``: the quads it changes that validation
+    reads) on the focus nodes it concerns; :class:`WholeNeeded` if it cannot be."""
+    if len(removed) + len(added) > MAX_CHANGES:
+        raise WholeNeeded(f"the write changes more than {MAX_CHANGES} quads")
+    _refuse_global_changes(removed + added)
+    rules = rules_for(store, view)
+    data = _Data(store, view, added)
+    focus = _focus_nodes(rules, data, removed + added)
+    if not focus:
+        empty = open_embedded(None)
+        return LocalCheck([], [], [], empty)
+    quads = _read_quads(rules, data, focus)
+    before = open_embedded(None)
+    before.oxigraph.extend(q for q in quads if q in store)
+    after = open_embedded(None)
+    after.oxigraph.extend(q for q in before.oxigraph)
+    for quad in removed:
+        after.oxigraph.remove(quad)
+    after.oxigraph.extend(added)
+    plain = [rule for rule, _ in rules]
+    return LocalCheck(focus, run_on(before, plain, focus), run_on(after, plain, focus), after)
+
+
+def run_on(data: EmbeddedStore, rules: list[Rule], focus: list[ox.NamedNode]) -> list[Finding]:
+    """The findings of ``rules`` about the ``focus`` nodes only."""
+    found: list[Finding] = []
+    for start in range(0, len(focus), VALUES_CHUNK):
+        nodes = " ".join(str(node) for node in focus[start : start + VALUES_CHUNK])
+        found += run_rules(data, [_restricted(rule, nodes) for rule in rules])
+    return sorted(set(found), key=lambda f: (f.shape, f.component, f.focus, f.value or ""))
+
+
+def _restricted(rule: Rule, nodes: str) -> Rule:
+    return Rule(
+        rule.shape,
+        rule.component,
+        rule.severity,
+        rule.for_focus(nodes),
+        rule.path,
+        rule.messages,
+        rule.focus,
+    )
+
+
+def _refuse_global_changes(changed: Iterable[ox.Quad]) -> None:
+    for quad in changed:
+        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value == ONTOLOGY_GRAPH:
+            raise WholeNeeded("the write changes the ontology")
+        if quad.predicate.value == SUBCLASS_OF:
+            raise WholeNeeded("the write changes the class tree (rdfs:subClassOf)")
+
+
+# --- the rules, compiled with the store's class tree ---------------------------------------------
+
+_RULES_LOCK = threading.Lock()
+_RULES: dict[frozenset[tuple[str, str]], list[tuple[Rule, Reach]]] = {}
+
+
+def rules_for(store: ox.Store, view: ValidationView) -> list[tuple[Rule, Reach]]:
+    """The repository's rules compiled with ``store``'s class tree, each with its reach."""
+    from kgservice.validation.dataset import repository_shapes
+
+    pairs = frozenset(
+        (q.subject.value, q.object.value)
+        for q in store.quads_for_pattern(None, ox.NamedNode(SUBCLASS_OF), None, None)
+        if view.reads(q)
+        and isinstance(q.subject, ox.NamedNode)
+        and isinstance(q.object, ox.NamedNode)
+    )
+    with _RULES_LOCK:
+        if pairs not in _RULES:
+            rules = compile_shapes(repository_shapes(), SubclassIndex(pairs))
+            _RULES.clear()  # one class tree at a time: the store's
+            _RULES[pairs] = [(rule, reach_of(rule.query)) for rule in rules]
+        rules_and_reaches = _RULES[pairs]
+    for rule, reach in rules_and_reaches:
+        if reach.opaque:
+            raise WholeNeeded(f"rule {rule.shape} reads patterns that cannot be followed")
+    return rules_and_reaches
+
+
+# --- the data, looked up along the rules' steps --------------------------------------------------
+
+
+class _Data:
+    """Lookups of one predicate from one node, over what validation reads of the store plus
+    the quads the write adds (remembered: paths share their first steps)."""
+
+    def __init__(self, store: ox.Store, view: ValidationView, added: list[ox.Quad]) -> None:
+        self.store = store
+        self.view = view
+        self.by_subject: dict[tuple[Node, str], list[ox.Quad]] = defaultdict(list)
+        self.by_object: dict[tuple[Node, str], list[ox.Quad]] = defaultdict(list)
+        self.added_about: dict[Node, list[ox.Quad]] = defaultdict(list)
+        self.added_of: dict[str, list[ox.Quad]] = defaultdict(list)
+        for quad in added:
+            self.by_subject[quad.subject, quad.predicate.value].append(quad)
+            self.by_object[quad.object, quad.predicate.value].append(quad)
+            self.added_about[quad.subject].append(quad)
+            self.added_of[quad.predicate.value].append(quad)
+        self._memo: dict[tuple[Node, str, bool], list[ox.Quad]] = {}
+
+    def along(self, node: Node, predicate: str, forward: bool) -> list[ox.Quad]:
+        """The quads ``node predicate ?x`` (forward) or ``?x predicate node``."""
+        key = (node, predicate, forward)
+        if key not in self._memo:
+            if forward and isinstance(node, ox.Literal):
+                found: list[ox.Quad] = []
+            else:
+                pattern = (node, None) if forward else (None, node)
+                stored = self.store.quads_for_pattern(
+                    pattern[0], ox.NamedNode(predicate), pattern[1], None
+                )
+                extra = (self.by_subject if forward else self.by_object)[node, predicate]
+                found = [q for q in stored if self.view.reads(q)] + extra
+            self._memo[key] = found
+        return self._memo[key]
+
+    def follow(self, nodes: set[Node], hop: Hop, read: list[ox.Quad] | None = None) -> set[Node]:
+        """The nodes one hop from ``nodes``; the quads passed along go to ``read``."""
+        if hop.step is None:
+            return set(nodes)
+        out: set[Node] = set()
+        for node in nodes:
+            for quad in self.along(node, hop.step.predicate, hop.forward):
+                end = quad.object if hop.forward else quad.subject
+                if _matches(end, hop.step.object if hop.forward else hop.step.subject):
+                    out.add(end)
+                    if read is not None:
+                        read.append(quad)
+        return out
+
+    def every(self, predicate: str) -> list[ox.Quad]:
+        stored = self.store.quads_for_pattern(None, ox.NamedNode(predicate), None, None)
+        return [q for q in stored if self.view.reads(q)] + self.added_of.get(predicate, [])
+
+    def about(self, node: ox.NamedNode) -> list[ox.Quad]:
+        stored = self.store.quads_for_pattern(node, None, None, None)
+        return [q for q in stored if self.view.reads(q)] + self.added_about.get(node, [])
+
+
+def _matches(term: Node, end: object) -> bool:
+    """Whether ``term`` can stand where a step has ``end`` (a variable matches anything)."""
+    if isinstance(end, Variable):
+        return True
+    if isinstance(end, URIRef):
+        return isinstance(term, ox.NamedNode) and term.value == str(end)
+    if isinstance(end, Literal):
+        return isinstance(term, ox.Literal) and term.value == str(end)
+    return True
+
+
+def _focus_nodes(
+    rules: list[tuple[Rule, Reach]], data: _Data, changed: list[ox.Quad]
+) -> list[ox.NamedNode]:
+    """Every focus node whose findings the changed quads can change."""
+    focus: set[Node] = set()
+    by_predicate: dict[str, list[ox.Quad]] = defaultdict(list)
+    for quad in changed:
+        by_predicate[quad.predicate.value].append(quad)
+    for rule, reach in rules:
+        if loose := reach.global_predicates() & by_predicate.keys():
+            raise WholeNeeded(
+                f"rule {rule.shape} reads every <{min(loose)}>: a change of one may concern "
+                "any focus node"
+            )
+        for predicate, quads in by_predicate.items():
+            for step in reach.steps_of(predicate):
+                for quad in quads:
+                    focus |= _reached_from(reach, step, quad, data)
+            if len(focus) > MAX_FOCUS:
+                raise WholeNeeded(f"the write concerns more than {MAX_FOCUS} focus nodes")
+    if not all(isinstance(node, ox.NamedNode) for node in focus):
+        raise WholeNeeded("the write concerns a focus node that is not an IRI")
+    return sorted(focus, key=lambda node: node.value)  # type: ignore[union-attr]
+
+
+def _reached_from(reach: Reach, step: Step, quad: ox.Quad, data: _Data) -> set[Node]:
+    if not (_matches(quad.subject, step.subject) and _matches(quad.object, step.object)):
+        return set()
+    found: set[Node] = set()
+    for end, term in ((step.subject, quad.subject), (step.object, quad.object)):
+        if not isinstance(end, Variable) or end not in reach.anchored():
+            continue
+        for path in reach.paths_to_this(end, step):
+            nodes: set[Node] = {term}
+            for hop in path:
+                nodes = data.follow(nodes, hop)
+            found |= nodes
+    return found
+
+
+def _read_quads(
+    rules: list[tuple[Rule, Reach]], data: _Data, focus: list[ox.NamedNode]
+) -> list[ox.Quad]:
+    """The quads the rules read to evaluate the ``focus`` nodes, before or after the write."""
+    read: list[ox.Quad] = []
+    start: set[Node] = set(focus)
+    for node in focus:
+        read += data.about(node)
+    loose: set[str] = set()
+    for _, reach in rules:
+        loose |= reach.global_predicates()
+        reached: dict[tuple[Hop, ...], set[Node]] = {(): start}
+        for path in reach.paths_from_this():
+            nodes = reached[tuple(path[:-1])]
+            reached[tuple(path)] = data.follow(nodes, path[-1], read) if nodes else set()
+    for predicate in sorted(loose):
+        read += data.every(predicate)
+    return list(dict.fromkeys(read))

@@ -1,0 +1,243 @@
+"""Which focus nodes a change of data can concern, read from a compiled rule's query.
+
+A rule (:mod:`kgservice.validation.compile`) is a SPARQL query whose rows are findings about
+``?this``. Its triple patterns, with property paths cut into steps, form a small graph over its
+variables: a step ``?a p ?b`` joins ``?a`` and ``?b``, ``BIND(?a AS ?b)`` makes them one. A
+quad ``S p O`` can change the rule's findings about a focus node F only if it matches one of
+the steps in a solution for F (in the data before the change or after it); in that solution
+the step's variables are joined to ``?this`` by other steps, each matched by a quad. So F is
+found from S and O by following, in the data, the steps of a path of that graph from the
+step's ends to ``?this``: :meth:`Reach.paths_to_this` lists them (simple paths, not through
+the step itself). The same graph, walked from ``?this``, tells which quads an evaluation for
+given focus nodes reads (:meth:`Reach.paths_from_this`).
+
+What cannot be followed this way is *global*: a step whose variables are joined to ``?this``
+only through an expression (``BIND(IRI(CONCAT(...)) AS ?division)``), constants or ``VALUES``,
+and the predicates of ``*``, ``+`` and ``?`` paths. A change of such a predicate may concern
+any focus node; the quads of such a predicate are read whole. A variable predicate or a
+negated property set makes the whole rule :attr:`Reach.opaque`.
+
+The analysis uses rdflib's SPARQL algebra; it is slow (about 20 ms a rule), so it is
+remembered per query text.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rdflib import URIRef, Variable
+from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+
+THIS = Variable("this")
+
+
+@dataclass(frozen=True)
+class Step:
+    """A triple pattern with one predicate: its ends are variables or constants."""
+
+    subject: object
+    predicate: str
+    object: object
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One edge of a path between variables: along ``step`` (forward: subject to object),
+    or an identity (``step`` None: ``BIND(?a AS ?b)``)."""
+
+    step: Step | None
+    forward: bool
+    to: Variable
+
+
+@dataclass
+class Reach:
+    """The variable graph of one rule (module docstring)."""
+
+    steps: list[Step] = field(default_factory=list)
+    same: list[tuple[Variable, Variable]] = field(default_factory=list)
+    computed: set[Variable] = field(default_factory=set)
+    unbounded: set[str] = field(default_factory=set)  # predicates of * + ? paths
+    opaque: bool = False
+
+    def __post_init__(self) -> None:
+        self._anchored: frozenset[Variable] | None = None
+        self._paths: dict[tuple[Variable, Step] | None, list[list[Hop]]] = {}
+        self._by_predicate: dict[str, list[Step]] | None = None
+
+    # --- the graph ------------------------------------------------------------------------------
+
+    def hops(self, var: Variable) -> Iterator[Hop]:
+        """The edges leaving ``var``."""
+        for step in self.steps:
+            if step.subject == var and isinstance(step.object, Variable):
+                yield Hop(step, True, step.object)
+            if step.object == var and isinstance(step.subject, Variable):
+                yield Hop(step, False, step.subject)
+        for a, b in self.same:
+            if a == var:
+                yield Hop(None, True, b)
+            elif b == var:
+                yield Hop(None, True, a)
+
+    def anchored(self) -> frozenset[Variable]:
+        """The variables joined to ``?this`` by steps and identities, ``?this`` included."""
+        if self._anchored is None:
+            seen, pending = {THIS}, [THIS]
+            while pending:
+                for hop in self.hops(pending.pop()):
+                    if hop.to not in seen and hop.to not in self.computed:
+                        seen.add(hop.to)
+                        pending.append(hop.to)
+            self._anchored = frozenset(seen)
+        return self._anchored
+
+    def global_predicates(self) -> set[str]:
+        """Predicates whose quads may concern any focus node: read whole, a change of one
+        is not followed."""
+        anchored = self.anchored()
+        loose = {
+            step.predicate for step in self.steps if not {step.subject, step.object} & anchored
+        }
+        return loose | self.unbounded
+
+    def steps_of(self, predicate: str) -> list[Step]:
+        """The steps a quad of ``predicate`` can match."""
+        if self._by_predicate is None:
+            by_predicate: dict[str, list[Step]] = {}
+            for step in self.steps:
+                by_predicate.setdefault(step.predicate, []).append(step)
+            self._by_predicate = by_predicate
+        return self._by_predicate.get(predicate, [])
+
+    def predicates(self) -> set[str]:
+        return {step.predicate for step in self.steps} | self.unbounded
+
+    # --- paths ----------------------------------------------------------------------------------
+
+    def paths_to_this(self, start: Variable, avoid: Step) -> list[list[Hop]]:
+        """Every simple path from ``start`` to ``?this`` that does not go along ``avoid``."""
+        if start == THIS:
+            return [[]]
+        if (start, avoid) in self._paths:
+            return self._paths[start, avoid]
+        found: list[list[Hop]] = []
+
+        def walk(var: Variable, path: list[Hop], seen: set[Variable]) -> None:
+            for hop in self.hops(var):
+                if hop.step == avoid or hop.to in seen or hop.to in self.computed:
+                    continue
+                if hop.to == THIS:
+                    found.append([*path, hop])
+                else:
+                    walk(hop.to, [*path, hop], seen | {hop.to})
+
+        walk(start, [], {start})
+        self._paths[start, avoid] = found
+        return found
+
+    def paths_from_this(self) -> list[list[Hop]]:
+        """Every simple path leaving ``?this`` (each prefix listed): the steps an evaluation
+        for given focus nodes reads, in the order they are reached."""
+        if None in self._paths:
+            return self._paths[None]
+        found: list[list[Hop]] = []
+
+        def walk(var: Variable, path: list[Hop], seen: set[Variable]) -> None:
+            for hop in self.hops(var):
+                if hop.to in seen or hop.to in self.computed:
+                    continue
+                found.append([*path, hop])
+                walk(hop.to, [*path, hop], seen | {hop.to})
+
+        walk(THIS, [], {THIS})
+        self._paths[None] = found
+        return found
+
+
+@lru_cache(maxsize=1024)
+def reach_of(query: str) -> Reach:
+    """The variable graph of ``query`` (a compiled rule)."""
+    reach = Reach()
+    builder = _Builder(reach)
+    builder.walk(translateQuery(parseQuery(query)).algebra)
+    unique: dict[Step, None] = dict.fromkeys(reach.steps)  # the same pattern twice is one
+    reach.steps = list(unique)
+    return reach
+
+
+class _Builder:
+    def __init__(self, reach: Reach) -> None:
+        self.reach = reach
+        self.fresh = itertools.count()
+
+    def walk(self, node: object) -> None:
+        if isinstance(node, CompValue):
+            if node.name == "BGP":
+                for s, p, o in node.triples:
+                    self.pattern(s, p, o)
+            elif node.name == "TriplesBlock":
+                for s, p, o in _in_threes(node.triples):
+                    self.pattern(s, p, o)
+            elif node.name in ("Extend", "Bind"):
+                self.bind(node.var, node.expr)
+            for value in node.values():
+                self.walk(value)
+        elif isinstance(node, (list, tuple)):
+            for item in node:
+                self.walk(item)
+
+    def bind(self, var: Variable, expr: object) -> None:
+        if isinstance(expr, Variable):
+            self.reach.same.append((expr, var))
+        else:
+            self.reach.computed.add(var)
+
+    def pattern(self, s: object, p: object, o: object) -> None:
+        if isinstance(p, URIRef):
+            self.reach.steps.append(Step(s, str(p), o))
+        elif isinstance(p, SequencePath):
+            ends = [s] + [Variable(f"_step{next(self.fresh)}") for _ in p.args[1:]] + [o]
+            for inner, (a, b) in zip(p.args, itertools.pairwise(ends), strict=True):
+                self.pattern(a, inner, b)
+        elif isinstance(p, InvPath):
+            self.pattern(o, p.arg, s)
+        elif isinstance(p, AlternativePath):
+            for inner in p.args:
+                self.pattern(s, inner, o)
+        elif isinstance(p, MulPath):
+            iris = _iris(p.path)
+            if iris is None:
+                self.reach.opaque = True
+            else:
+                self.reach.unbounded |= iris
+        else:  # a variable predicate, a negated property set, a form not known here
+            self.reach.opaque = True
+
+
+def _in_threes(flat: list[object]) -> Iterator[tuple[object, object, object]]:
+    for triples in flat:
+        items = list(triples)  # type: ignore[call-overload]
+        for i in range(0, len(items) - 2, 3):
+            yield items[i], items[i + 1], items[i + 2]
+
+
+def _iris(path: object) -> set[str] | None:
+    """The IRIs of a path, or None if it holds something else (a negated set)."""
+    if isinstance(path, URIRef):
+        return {str(path)}
+    if isinstance(path, (SequencePath, AlternativePath)):
+        parts = [_iris(arg) for arg in path.args]
+        return None if any(p is None for p in parts) else set().union(*parts)  # type: ignore[arg-type]
+    if isinstance(path, (InvPath, MulPath)):
+        inner = path.arg if isinstance(path, InvPath) else path.path
+        return _iris(inner)
+    if isinstance(path, Path):
+        return None
+    return None

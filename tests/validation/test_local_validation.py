@@ -1,0 +1,255 @@
+"""Validating a write on the focus nodes it concerns (kgservice/validation/local.py): for every
+write, the findings about those nodes before and after it are those a whole validation finds,
+and no finding about another node changes."""
+
+from __future__ import annotations
+
+import random
+
+import pyoxigraph as ox
+import pytest
+
+from kgservice.loading import ONTOLOGY_GRAPH
+from kgservice.privacy import masked_graphs, personal_properties
+from kgservice.reasoning import DERIVED_GRAPHS
+from kgservice.settings import load_settings
+from kgservice.store.embedded import EmbeddedStore
+from kgservice.validation import local
+from kgservice.validation.dataset import run_shapes, validation_copy
+from kgservice.validation.findings import Finding
+from kgservice.validation.local import (
+    LocalCheck,
+    ValidationView,
+    WholeNeeded,
+    check_locally,
+    rules_for,
+)
+from kgservice.validation.reach import THIS, reach_of
+from kgservice.web.app import create_app
+from kgservice.write_validation import prepare
+from tests.cities import loaded_city
+
+CITY = "https://w3id.org/sckm/city/"
+SHAPES = "https://w3id.org/sckm/shapes/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+COMMENT = "http://www.w3.org/2000/01/rdf-schema#comment"
+
+
+@pytest.fixture(scope="module")
+def store() -> EmbeddedStore:
+    return loaded_city(people=300, seed=5, bad_share=0.05)
+
+
+def view_of(store: EmbeddedStore) -> ValidationView:
+    return ValidationView(DERIVED_GRAPHS, personal_properties(), masked_graphs(store.oxigraph))
+
+
+def whole(store: EmbeddedStore, removed=(), added=()) -> set[Finding]:
+    copy = validation_copy(store.oxigraph, DERIVED_GRAPHS, personal_properties())
+    copy.apply(removed, added)
+    return set(run_shapes(copy.store))
+
+
+def same_as_whole(
+    store: EmbeddedStore, removed: list[ox.Quad], added: list[ox.Quad], before: set[Finding]
+) -> LocalCheck:
+    """Check the write locally; hold it to a whole validation before and after."""
+    checked = check_locally(store.oxigraph, view_of(store), removed, added)
+    after = whole(store, removed, added)
+    focus = {node.value for node in checked.focus}
+    assert set(checked.before) == {f for f in before if f.focus in focus}
+    assert set(checked.after) == {f for f in after if f.focus in focus}
+    unchanged_before = {f for f in before if f.focus not in focus}
+    unchanged_after = {f for f in after if f.focus not in focus}
+    assert unchanged_before == unchanged_after, "a finding changed about a node not checked"
+    assert set(checked.new()) == after - before
+    return checked
+
+
+def read_quads(store: EmbeddedStore, predicate: str) -> list[ox.Quad]:
+    view = view_of(store)
+    found = store.oxigraph.quads_for_pattern(None, ox.NamedNode(f"{CITY}{predicate}"), None)
+    return sorted((q for q in found if view.reads(q)), key=str)
+
+
+def shapes_of(findings: list[Finding]) -> set[str]:
+    return {f.shape.removeprefix(SHAPES) for f in findings}
+
+
+# --- the analysis of the rules ------------------------------------------------------------------
+
+
+def test_every_rule_of_the_shapes_can_be_followed(store: EmbeddedStore) -> None:
+    rules = rules_for(store.oxigraph, view_of(store))
+    assert len(rules) > 100
+    read_whole = set().union(*(reach.global_predicates() for _, reach in rules))
+    assert read_whole == {SUBCLASS_OF, f"{CITY}divisionCode"}
+
+
+def test_a_uniqueness_rule_reaches_the_other_holders_of_the_value(store: EmbeddedStore) -> None:
+    unique = next(
+        rule for rule, _ in rules_for(store.oxigraph, view_of(store)) if "unique" in rule.shape
+    )
+    reach = reach_of(unique.query)
+    other = next(s for s in reach.steps if s.subject != THIS and "citizenId" in s.predicate)
+    paths = reach.paths_to_this(other.object, other)  # from ?value, not along ?other's step
+    assert [[(hop.step.predicate, hop.forward) for hop in path] for path in paths] == [
+        [(f"{CITY}citizenId", False)]
+    ]
+
+
+# --- writes, each held to a whole validation ----------------------------------------------------
+
+
+def test_a_citizen_id_given_to_a_second_person_concerns_both(store: EmbeddedStore) -> None:
+    before = whole(store)
+    first, second = read_quads(store, "citizenId")[:2]
+    taken = ox.Quad(second.subject, second.predicate, first.object, second.graph_name)
+    checked = same_as_whole(store, [second], [taken], before)
+    assert {first.subject, second.subject} <= set(checked.focus)
+    unique = [f for f in checked.new() if f.shape.endswith("NaturalPerson-citizenId-unique")]
+    assert {f.focus for f in unique} == {first.subject.value, second.subject.value}
+
+
+def test_an_operator_losing_its_type_concerns_the_facilities_it_runs(
+    store: EmbeddedStore,
+) -> None:
+    before = whole(store)
+    operated = read_quads(store, "operator")
+    entity = operated[0].object
+    kinds = [
+        q
+        for q in store.oxigraph.quads_for_pattern(entity, ox.NamedNode(RDF_TYPE), None)
+        if view_of(store).reads(q)
+    ]
+    checked = same_as_whole(store, kinds, [], before)
+    facilities = {q.subject for q in operated if q.object == entity}
+    assert facilities <= set(checked.focus)
+    assert "Facility-operator" in shapes_of(checked.new())
+
+
+def test_a_note_no_rule_reads_concerns_no_node(store: EmbeddedStore) -> None:
+    person = read_quads(store, "personName")[0]
+    note = ox.Quad(person.subject, ox.NamedNode(COMMENT), ox.Literal("x"), person.graph_name)
+    checked = check_locally(store.oxigraph, view_of(store), [], [note])
+    assert checked.focus == [] and checked.new() == []
+
+
+def test_random_writes_find_what_a_whole_validation_finds(store: EmbeddedStore) -> None:
+    """Removals, new objects for existing subjects and predicates, and changed literals, in
+    writes of one to three changes, on every kind of record of the city."""
+    rng = random.Random(7)
+    before = whole(store)
+    view = view_of(store)
+    left_whole = {SUBCLASS_OF, f"{CITY}divisionCode"}
+    data = sorted(
+        (
+            q
+            for q in store.oxigraph
+            if view.reads(q)
+            and q.graph_name != ox.NamedNode(ONTOLOGY_GRAPH)
+            and q.predicate.value not in left_whole
+        ),
+        key=str,
+    )
+    objects: dict[str, list[ox.Quad]] = {}
+    for quad in data:
+        objects.setdefault(quad.predicate.value, []).append(quad)
+    checked = new = 0
+    for _ in range(60):
+        removed: list[ox.Quad] = []
+        added: list[ox.Quad] = []
+        for _ in range(rng.randint(1, 3)):
+            quad = rng.choice(data)
+            kind = rng.choice(("remove", "other object", "literal", "any object"))
+            if kind == "remove":
+                removed.append(quad)
+                continue
+            if kind == "other object":
+                obj = rng.choice(objects[quad.predicate.value]).object
+            elif kind == "literal" and isinstance(quad.object, ox.Literal):
+                obj = ox.Literal(quad.object.value[:-1] + "9", datatype=quad.object.datatype)
+            else:
+                obj = rng.choice(data).object
+            added.append(ox.Quad(quad.subject, quad.predicate, obj, quad.graph_name))
+            if rng.random() < 0.5:
+                removed.append(quad)
+        added = [q for q in added if q not in store.oxigraph]
+        result = same_as_whole(store, removed, added, before)
+        checked += bool(result.focus)
+        new += bool(result.new())
+    assert checked >= 50 and new >= 10  # the writes touched checked nodes, many broke a rule
+
+
+# --- what is left to the whole validation -------------------------------------------------------
+
+
+def test_a_change_of_the_ontology_is_validated_whole(store: EmbeddedStore) -> None:
+    label = ox.Quad(
+        ox.NamedNode(f"{CITY}NaturalPerson"),
+        ox.NamedNode(COMMENT),
+        ox.Literal("x"),
+        ox.NamedNode(ONTOLOGY_GRAPH),
+    )
+    with pytest.raises(WholeNeeded, match="ontology"):
+        check_locally(store.oxigraph, view_of(store), [], [label])
+
+
+def test_a_change_of_a_division_code_is_validated_whole(store: EmbeddedStore) -> None:
+    code = read_quads(store, "divisionCode")[0]
+    with pytest.raises(WholeNeeded, match="divisionCode"):
+        check_locally(store.oxigraph, view_of(store), [code], [])
+
+
+def test_a_write_concerning_too_many_nodes_is_validated_whole(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = read_quads(store, "citizenId")[:2]
+    taken = ox.Quad(second.subject, second.predicate, first.object, second.graph_name)
+    monkeypatch.setattr(local, "MAX_FOCUS", 1)
+    with pytest.raises(WholeNeeded, match="more than 1 focus nodes"):
+        check_locally(store.oxigraph, view_of(store), [], [taken])
+
+
+# --- a writable service prepares the rules ------------------------------------------------------
+
+
+def test_the_rules_are_prepared_in_the_background(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(local, "_RULES", {})
+    prepare(store, DERIVED_GRAPHS).join(timeout=120)
+    assert [len(rules) for rules in local._RULES.values()] == [
+        len(rules_for(store.oxigraph, view_of(store)))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "prepared"),
+    [
+        ({"KGSERVICE_WRITE_TOKEN": "w"}, True),
+        ({"KGSERVICE_WRITE_TOKEN": "w", "KGSERVICE_VALIDATE_WRITES": "none"}, False),
+        ({}, False),
+    ],
+)
+def test_a_service_that_validates_writes_prepares_the_rules(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, env: dict, prepared: bool
+) -> None:
+    import kgservice.web.app as web_app
+
+    calls: list[object] = []
+    monkeypatch.setattr(web_app, "prepare_write_validation", lambda s, d: calls.append(s))
+    settings = load_settings({"KGSERVICE_REASONING": "off", "KGSERVICE_AUDIT_LOG": "off", **env})
+    create_app(settings, store)
+    assert calls == ([store] if prepared else [])
+
+
+def test_a_bulk_write_is_validated_whole(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = read_quads(store, "personName")[:3]
+    monkeypatch.setattr(local, "MAX_CHANGES", 2)
+    with pytest.raises(WholeNeeded, match="changes more than 2 quads"):
+        check_locally(store.oxigraph, view_of(store), names, [])
+    assert check_locally(store.oxigraph, view_of(store), names[:2], []).focus
