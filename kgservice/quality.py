@@ -155,26 +155,37 @@ def quality_patch(
     data: EmbeddedStore,
     focus: list[ox.NamedNode],
     findings: list[Finding],
+    whole_rules: Iterable[tuple[str, str]] = (),
     at: datetime.datetime | None = None,
 ) -> str:
     """A SPARQL update that replaces, in ``graph:quality``, the results about the ``focus``
-    nodes with those of ``findings`` (the findings about them now, over ``data``), and restates
-    the report's ``sh:conforms`` and time: what :func:`quality_update` gives when the rest of
-    the report stands (a write validated on the nodes it concerns)."""
+    nodes and those of the ``whole_rules`` (shape, component) with the results of
+    ``findings`` (theirs now, over ``data``), and restates the report's ``sh:conforms`` and
+    time: what :func:`quality_update` gives when the rest of the report stands (a write
+    validated on the nodes it concerns)."""
     raw = raw_personal_values(data, {finding.focus for finding in findings})
     triples = [t for finding in findings for t in result_triples(finding, raw)]
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
     graph, report = QUALITY_GRAPH.value, REPORT.value
-    nodes = " ".join(str(node) for node in focus)
     time = ox.Literal(
         (at or datetime.datetime.now(datetime.UTC)).isoformat(timespec="seconds"),
         datatype=_node(XSD.dateTime),
     )
-    about_focus = f"VALUES ?f {{ {nodes} }} ?r <{SH.focusNode}> ?f ; ?p ?o"
-    return (
+    nodes = " ".join(str(node) for node in focus)
+    rules = " ".join(f"(<{shape}> <{component}>)" for shape, component in whole_rules)
+    matching = [f"VALUES ?f {{ {nodes} }} ?r <{SH.focusNode}> ?f"] if focus else []
+    if rules:
+        matching.append(
+            f"VALUES (?s ?c) {{ {rules} }} ?r <{SH.sourceShape}> ?s ; "
+            f"<{SH.sourceConstraintComponent}> ?c"
+        )
+    removals = "".join(
         f"DELETE {{ GRAPH <{graph}> {{ <{report}> <{SH.result}> ?r . ?r ?p ?o }} }} "
-        f"WHERE {{ GRAPH <{graph}> {{ {about_focus} }} }} ;\n"
-        f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
+        f"WHERE {{ GRAPH <{graph}> {{ {pattern} . ?r ?p ?o }} }} ;\n"
+        for pattern in matching
+    )
+    return (
+        f"{removals}INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
         f"DELETE WHERE {{ GRAPH <{graph}> {{ <{report}> <{SH.conforms}> ?c }} }} ;\n"
         f"DELETE WHERE {{ GRAPH <{graph}> {{ <{report}> <{PROV.generatedAtTime}> ?t }} }} ;\n"
         f"INSERT {{ GRAPH <{graph}> {{ <{report}> <{SH.conforms}> ?conforms ; "

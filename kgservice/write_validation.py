@@ -82,15 +82,16 @@ def check_delta(
         log.info("validating the write whole: %s", reason)
     else:
         log.info(
-            "validated the write on %d focus node(s) in %.2f s",
+            "validated the write on %d focus node(s)%s in %.2f s",
             len(local.focus),
+            f" and {len(local.whole_rules)} rule(s) over the whole city" * bool(local.whole_rules),
             time.perf_counter() - started,
         )
         if new := local.new():
             raise _refusal(local.after_data, new, graphs, time.perf_counter() - started)
         quality = (
-            quality_patch(local.after_data, local.focus, local.after)
-            if report and local.focus
+            quality_patch(local.after_data, local.focus, local.after, local.whole_rules)
+            if report and (local.focus or local.whole_rules)
             else None
         )
         return CheckedWrite(None, local.after, quality, len(local.focus))

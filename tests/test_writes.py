@@ -537,6 +537,31 @@ def test_a_write_is_validated_on_the_nodes_it_concerns(client, store, caplog) ->
     assert isomorphic(patched, quality_report(store))
 
 
+def test_a_division_code_restored_clears_the_county_warnings(client, store, caplog) -> None:
+    """The county rules read division codes through a computed IRI: a write of a code runs
+    them over the whole city, and graph:quality loses the warnings the code's absence gave."""
+    from kgservice.quality import refresh_quality
+
+    code = next(
+        q
+        for q in store.oxigraph.quads_for_pattern(None, ox.NamedNode(f"{CITY}divisionCode"), None)
+        if q.object.value == "371302"
+    )
+    store.oxigraph.remove(code)  # outside the service: people's IDs name an unknown county
+    refresh_quality(store)
+    county = URIRef(f"{SHAPES}NaturalPerson-citizenId-county")
+    assert (None, SH.sourceShape, county) in quality_report(store)
+    triple = f"{code.subject} <{CITY}divisionCode> {code.object}"
+    restore = f"INSERT DATA {{ GRAPH <{code.graph_name.value}> {{ {triple} }} }}"
+    with caplog.at_level(logging.INFO, logger="kgservice.write_validation"):
+        assert update(client, restore).status_code == 204
+    assert "and 2 rule(s) over the whole city" in caplog.text
+    patched = quality_report(store)
+    assert (None, SH.sourceShape, county) not in patched
+    refresh_quality(store)
+    assert isomorphic(patched, quality_report(store))
+
+
 def test_a_write_refused_on_the_nodes_it_concerns(client, store, caplog) -> None:
     """A second, empty name for a person: refused, validated on that person alone."""
     person = a_person(store)

@@ -10,12 +10,14 @@ on the data before and after the write. A rule's findings about other nodes are 
 before and after, so the write's new findings are those of the "after" run missing from the
 "before" run: what a whole validation would find new.
 
+A rule that reads a changed predicate *globally* (through a computed IRI, as the citizen-ID
+county rule reads ``city:divisionCode``) cannot be followed back to its focus nodes: it runs
+over all of them, on a copy of every quad of the predicates it reads, before and after.
+
 Left to the whole validation (:class:`WholeNeeded`): a change to the ontology graph or to
-``rdfs:subClassOf`` (the rules are compiled with the class tree), a change of a predicate some
-rule reads globally (e.g. ``city:divisionCode``, which the citizen-ID county rule joins by a
-computed IRI), a rule the analysis cannot follow, a focus node that is not an IRI, and more
-than :data:`MAX_FOCUS` focus nodes or :data:`MAX_CHANGES` changed quads (a bulk write, which
-concerns much of the city anyway).
+``rdfs:subClassOf`` (the rules are compiled with the class tree), a rule the analysis cannot
+follow, a focus node that is not an IRI, more than :data:`MAX_FOCUS` focus nodes, and more than
+:data:`MAX_CHANGES` changed quads (a bulk write, which concerns much of the city anyway).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef, Variable
@@ -58,6 +60,13 @@ class LocalCheck:
     before: list[Finding]
     after: list[Finding]
     after_data: EmbeddedStore  # what the rules read after the write (locate, masking)
+    whole_rules: list[tuple[str, str]] = field(default_factory=list)  # (shape, component)
+
+    def concerns(self, finding: Finding) -> bool:
+        """Whether ``finding`` is one this check computed (it may have changed)."""
+        return (finding.shape, finding.component) in set(self.whole_rules) or (
+            finding.focus in {node.value for node in self.focus}
+        )
 
     def new(self) -> list[Finding]:
         before = set(self.before)
@@ -88,21 +97,50 @@ def check_locally(
         raise WholeNeeded(f"the write changes more than {MAX_CHANGES} quads")
     _refuse_global_changes(removed + added)
     rules = rules_for(store, view)
+    changed = {quad.predicate.value for quad in removed + added}
+    followed: list[tuple[Rule, Reach]] = []
+    whole: list[tuple[Rule, Reach]] = []
+    for rule, reach in rules:
+        (whole if reach.global_predicates() & changed else followed).append((rule, reach))
     data = _Data(store, view, added)
-    focus = _focus_nodes(rules, data, removed + added)
-    if not focus:
-        empty = open_embedded(None)
-        return LocalCheck([], [], [], empty)
-    quads = _read_quads(rules, data, focus)
+    focus = _focus_nodes(followed, data, removed + added)
+    if not focus and not whole:
+        return LocalCheck([], [], [], open_embedded(None))
+    quads = _read_quads(followed, data, focus) if focus else []
+    for predicate in sorted({p for _, reach in whole for p in reach.predicates()}):
+        quads += data.every(predicate)
+    new = set(added)  # the only quads read that the store may not hold
     before = open_embedded(None)
-    before.oxigraph.extend(q for q in quads if q in store)
+    before.oxigraph.extend(q for q in dict.fromkeys(quads) if q not in new or q in store)
     after = open_embedded(None)
     after.oxigraph.extend(q for q in before.oxigraph)
     for quad in removed:
         after.oxigraph.remove(quad)
     after.oxigraph.extend(added)
-    plain = [rule for rule, _ in rules]
-    return LocalCheck(focus, run_on(before, plain, focus), run_on(after, plain, focus), after)
+    followed_rules = [rule for rule, _ in followed]
+    whole_rules = [rule for rule, _ in whole]
+    found_before = _run(before, followed_rules, whole_rules, focus)
+    found_after = _run(after, followed_rules, whole_rules, focus)
+    if whole:  # masking and source location read what is said about each node they found
+        gone = set(removed)
+        nodes = {f.focus for f in found_before + found_after} - {n.value for n in focus}
+        after.oxigraph.extend(
+            q
+            for node in sorted(nodes)
+            if node.startswith(("http://", "https://", "urn:"))
+            for q in data.about(ox.NamedNode(node))
+            if q not in gone
+        )
+    kinds = sorted({(str(rule.shape), str(rule.component)) for rule in whole_rules})
+    return LocalCheck(focus, found_before, found_after, after, kinds)
+
+
+def _run(
+    data: EmbeddedStore, followed: list[Rule], whole: list[Rule], focus: list[ox.NamedNode]
+) -> list[Finding]:
+    """The findings of the ``followed`` rules about ``focus``, and of the ``whole`` ones."""
+    found = run_on(data, followed, focus) + run_rules(data, whole)
+    return sorted(set(found), key=lambda f: (f.shape, f.component, f.focus, f.value or ""))
 
 
 def run_on(data: EmbeddedStore, rules: list[Rule], focus: list[ox.NamedNode]) -> list[Finding]:
@@ -242,12 +280,7 @@ def _focus_nodes(
     by_predicate: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in changed:
         by_predicate[quad.predicate.value].append(quad)
-    for rule, reach in rules:
-        if loose := reach.global_predicates() & by_predicate.keys():
-            raise WholeNeeded(
-                f"rule {rule.shape} reads every <{min(loose)}>: a change of one may concern "
-                "any focus node"
-            )
+    for _, reach in rules:  # rules reading a changed predicate globally are left out
         for predicate, quads in by_predicate.items():
             for step in reach.steps_of(predicate):
                 for quad in quads:
