@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -107,20 +107,19 @@ def check_locally(
     if not focus and not whole:
         return LocalCheck([], [], [], open_embedded(None))
     quads = _read_quads(followed, data, focus) if focus else []
-    for predicate in sorted({p for _, reach in whole for p in reach.predicates()}):
-        quads += data.every(predicate)
     new = set(added)  # the only quads read that the store may not hold
-    before = open_embedded(None)
-    before.oxigraph.extend(q for q in dict.fromkeys(quads) if q not in new or q in store)
-    after = open_embedded(None)
-    after.oxigraph.extend(q for q in before.oxigraph)
-    for quad in removed:
-        after.oxigraph.remove(quad)
-    after.oxigraph.extend(added)
+    checked = open_embedded(None)  # what the rules read: before the write, then after it
+    checked.oxigraph.extend(q for q in dict.fromkeys(quads) if q not in new or q in store)
+    for predicate in sorted({p for _, reach in whole for p in reach.predicates()}):
+        checked.oxigraph.extend(data.stored(predicate))
     followed_rules = [rule for rule, _ in followed]
     whole_rules = [rule for rule, _ in whole]
-    found_before = _run(before, followed_rules, whole_rules, focus)
-    found_after = _run(after, followed_rules, whole_rules, focus)
+    found_before = _run(checked, followed_rules, whole_rules, focus)
+    for quad in removed:
+        checked.oxigraph.remove(quad)
+    checked.oxigraph.extend(added)
+    found_after = _run(checked, followed_rules, whole_rules, focus)
+    after = checked
     if whole:  # masking and source location read what is said about each node they found
         gone = set(removed)
         nodes = {f.focus for f in found_before + found_after} - {n.value for n in focus}
@@ -252,9 +251,17 @@ class _Data:
                         read.append(quad)
         return out
 
-    def every(self, predicate: str) -> list[ox.Quad]:
-        stored = self.store.quads_for_pattern(None, ox.NamedNode(predicate), None, None)
-        return [q for q in stored if self.view.reads(q)] + self.added_of.get(predicate, [])
+    def stored(self, predicate: str) -> Iterator[ox.Quad]:
+        """Every quad of ``predicate`` the store holds that validation reads, graph by graph
+        (the derived graphs, and masked copies of personal values, are not read at all)."""
+        named = ox.NamedNode(predicate)
+        for graph in (ox.DefaultGraph(), *self.store.named_graphs()):
+            name = graph.value if isinstance(graph, ox.NamedNode) else ""
+            if name in self.view.derived or (
+                predicate in self.view.properties and name in self.view.hidden
+            ):
+                continue
+            yield from self.store.quads_for_pattern(None, named, None, graph)
 
     def about(self, node: ox.NamedNode) -> list[ox.Quad]:
         stored = self.store.quads_for_pattern(node, None, None, None)
@@ -323,5 +330,5 @@ def _read_quads(
             nodes = reached[tuple(path[:-1])]
             reached[tuple(path)] = data.follow(nodes, path[-1], read) if nodes else set()
     for predicate in sorted(loose):
-        read += data.every(predicate)
+        read += [*data.stored(predicate), *data.added_of.get(predicate, [])]
     return list(dict.fromkeys(read))
