@@ -4,8 +4,10 @@ One writer at a time (a process-wide lock). Each write:
 
 1. **Delta.** Its effect is computed as quads removed and added, without touching the store: a
    Graph Store PUT/POST/DELETE from the uploaded triples and the graph's current content; a
-   SPARQL update by running it on a scratch in-memory copy of the data and comparing the quads
-   before and after. On a remote store both are computed on an in-memory snapshot of it
+   SPARQL update of ``INSERT DATA``/``DELETE DATA``/``DELETE``–``INSERT … WHERE`` operations by
+   folding their quads over the store (:func:`looked_up_delta`); any other update by running it
+   on a scratch in-memory copy of the data and comparing the quads before and after. On a
+   remote store both are computed on an in-memory snapshot of it
    (:mod:`kgservice.store.snapshot`), read under the write lock; only a Graph Store write with
    validation switched off everywhere reads the remote store directly, and only an update with
    validation switched off everywhere is sent as it is (:func:`commit_unknown`).
@@ -46,9 +48,10 @@ from kgservice.protocol.params import UpdateRequest
 from kgservice.quality import QUALITY_GRAPH
 from kgservice.reasoning import DERIVED_GRAPHS
 from kgservice.settings import Settings
-from kgservice.sparql.data_update import DataOperation, data_operations
+from kgservice.sparql.data_update import DataOperation
 from kgservice.sparql.execute import Limits, check_update
-from kgservice.sparql.modify_update import Modify, modify_operation
+from kgservice.sparql.modify_update import solve
+from kgservice.sparql.update_sequence import update_operations, where_sees_changes
 from kgservice.store.base import GraphTarget, Store, StoreTimeout
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.store.snapshot import NQUADS, copy_quads, snapshot
@@ -148,54 +151,76 @@ def update_delta(store: EmbeddedStore, run: Callable[[EmbeddedStore], None]) -> 
     )
 
 
+class _Fold:
+    """Quads removed and added by operations applied in order over a store, found by looking
+    each up (a quad inserted then deleted, or deleted then inserted, is no change)."""
+
+    def __init__(self, held: ox.Store) -> None:
+        self.held = held
+        self.removed: set[ox.Quad] = set()
+        self.added: set[ox.Quad] = set()
+
+    def present(self, quad: ox.Quad) -> bool:
+        return quad in self.added or (quad not in self.removed and quad in self.held)
+
+    def insert(self, quad: ox.Quad) -> None:
+        if not self.present(quad):
+            if quad in self.removed:
+                self.removed.discard(quad)
+            else:
+                self.added.add(quad)
+
+    def delete(self, quad: ox.Quad) -> None:
+        if self.present(quad):
+            if quad in self.added:
+                self.added.discard(quad)
+            else:
+                self.removed.add(quad)
+
+
 def data_delta(store: EmbeddedStore, operations: Iterable[DataOperation]) -> Delta:
     """The effect of ``INSERT DATA``/``DELETE DATA`` operations, in order, on ``store``: what
-    :func:`update_delta` finds by running them on a copy, found by looking each quad up (a
-    quad inserted then deleted, or deleted then inserted, is no change)."""
-    removed: set[ox.Quad] = set()
-    added: set[ox.Quad] = set()
-    held = store.oxigraph
+    :func:`update_delta` finds by running them on a copy, found by looking each quad up."""
+    fold = _Fold(store.oxigraph)
     for operation in operations:
         for quad in operation.quads:
-            present = quad in added or (quad not in removed and quad in held)
-            if operation.insert and not present:
-                if quad in removed:
-                    removed.discard(quad)
-                else:
-                    added.add(quad)
-            elif not operation.insert and present:
-                if quad in added:
-                    added.discard(quad)
-                else:
-                    removed.add(quad)
-    return Delta(removed, added)
+            (fold.insert if operation.insert else fold.delete)(quad)
+    return Delta(fold.removed, fold.added)
 
 
 def looked_up_delta(
     store: EmbeddedStore, operation: UpdateRequest, limits: Limits, base: str | None
 ) -> Delta | None:
-    """The effect of an update made only of ``INSERT DATA``/``DELETE DATA``, or of one
-    ``DELETE``/``INSERT … WHERE`` operation, found by looking its quads up in the store instead
-    of running it on a copy of it; ``None`` for any other update."""
+    """The effect of an update made of ``INSERT DATA``, ``DELETE DATA`` and ``DELETE``/``INSERT
+    … WHERE`` operations, found by looking its quads up in the store instead of running it on
+    a copy of it (:mod:`kgservice.sparql.update_sequence`); ``None`` for any other update, or
+    one whose ``WHERE`` may read what an operation before it changed."""
     if operation.using_graph_uris or operation.using_named_graph_uris:
         return None
     text = operation.update
     found = check_update(store, operation, limits)  # LOAD and SERVICE targets too
-    operations = data_operations(text, found, base)
-    if operations is not None:
-        return data_delta(store, operations)
-    modify = modify_operation(store.oxigraph, text, found, base)
-    return None if modify is None else modify_delta(store, modify)
-
-
-def modify_delta(store: EmbeddedStore, modify: Modify) -> Delta:
-    """The effect of one ``DELETE``/``INSERT … WHERE``: its deletions apply first, then its
-    insertions (a quad deleted and inserted again is no change)."""
-    held = store.oxigraph
-    inserted = set(modify.inserted)
-    removed = {quad for quad in modify.deleted if quad in held} - inserted
-    added = {quad for quad in inserted if quad not in held}
-    return Delta(removed, added)
+    operations = update_operations(text, found, base)
+    if operations is None:
+        return None
+    fold = _Fold(store.oxigraph)
+    graphs: set[ox.NamedNode | ox.DefaultGraph] | None = None
+    for step in operations:
+        if isinstance(step, DataOperation):
+            for quad in step.quads:
+                (fold.insert if step.insert else fold.delete)(quad)
+            continue
+        if fold.removed or fold.added:
+            graphs = graphs or set(store.oxigraph.named_graphs())  # type: ignore[arg-type]
+            if where_sees_changes(step, fold.removed | fold.added, graphs):
+                return None  # its WHERE must see the store as the operations before left it
+        modify = solve(store.oxigraph, step, base)
+        if modify is None:
+            return None
+        for quad in modify.deleted:  # deletions first, then insertions (SPARQL 1.1 Update)
+            fold.delete(quad)
+        for quad in modify.inserted:
+            fold.insert(quad)
+    return Delta(fold.removed, fold.added)
 
 
 def _parsed(lines: set[bytes]) -> set[ox.Quad]:

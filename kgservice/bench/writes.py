@@ -2,11 +2,12 @@
 
 A seeded city is generated and loaded as ``kgservice load`` does (or the city kept by ``bench
 questions --store`` is reused), copied, and served in process by the service's own app
-(writable, reasoning on, validation as ``--validate`` says). Four small writes go through its
+(writable, reasoning on, validation as ``--validate`` says). Five small writes go through its
 endpoints with the write token, one after the other: a Graph Store POST of a facility's second
 name, an ``INSERT DATA`` of a new facility, a ``DELETE``/``INSERT … WHERE`` that moves a
-resident to another village, and an ``INSERT DATA`` of a new village (a division code: the
-rules that read codes globally run over the whole city). For each the table gives the time to
+resident to another village, a ``DELETE WHERE ; INSERT DATA`` that replaces the second name,
+and an ``INSERT DATA`` of a new village (a division code: the rules that read codes globally
+run over the whole city). For each the table gives the time to
 the response, the process's peak resident memory while it ran, and the time until
 ``graph:inferred`` is right again after it (the refresher's 0.5 s wait for a quiet moment
 included) and how it was refreshed. Figures are printed, never asserted.
@@ -80,6 +81,20 @@ def _requests(nodes: dict[str, str]) -> list[tuple[str, dict]]:
                         f"DELETE {{ GRAPH ?g {{ {person} <{city}residence> ?v }} }}\n"
                         f"INSERT {{ GRAPH ?g {{ {person} <{city}residence> {nodes['other']} }} }}\n"
                         f"WHERE {{ GRAPH ?g {{ {person} <{city}residence> ?v }} }}"
+                    )
+                },
+            },
+        ),
+        (
+            "DELETE WHERE ; INSERT DATA: the second name replaced",
+            {
+                "path": "/sparql",
+                "data": {
+                    "update": (
+                        f"DELETE WHERE {{ GRAPH <{EDITS}> {{ {nodes['facility']} "
+                        "<http://www.w3.org/2000/01/rdf-schema#label> ?name } } ;\n"
+                        f"INSERT DATA {{ GRAPH <{EDITS}> {{ {nodes['facility']} "
+                        '<http://www.w3.org/2000/01/rdf-schema#label> "第三个名称"@zh } }'
                     )
                 },
             },
@@ -194,7 +209,7 @@ def bench_writes(
     validate: bool = True,
     echo: Callable[[str], None] = lambda line: None,
 ) -> str:
-    """Load a city (or copy the one kept in ``store``), time four small writes on it."""
+    """Load a city (or copy the one kept in ``store``), time five small writes on it."""
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-writes-") as scratch:
         path = scratch_city(people, seed, store, Path(scratch), echo)
         costs = time_writes(path, validate, echo)

@@ -30,40 +30,12 @@ def data_operations(
 ) -> list[DataOperation] | None:
     """The operations of update ``text`` (``found``: its tokens), if it is made only of
     ``INSERT DATA`` and ``DELETE DATA`` without blank nodes; else ``None``."""
-    operations, declarations, index = [], [], 0
-    while index < len(found):
-        token = found[index]
-        if token.is_keyword("PREFIX", "BASE"):
-            if operations:  # between operations: Oxigraph's parser decides (it refuses it)
-                return None
-            width = 3 if token.is_keyword("PREFIX") else 2
-            last = found[min(index + width, len(found)) - 1]
-            declarations.append(text[token.start : token_end(last)])
-            index += width
-            continue
-        if not (token.is_keyword("INSERT", "DELETE") and _next_is(found, index, "DATA")):
-            return None
-        body = braced(found, index + 2)
-        if body is None:
-            return None
-        opening, closing = body
-        if any(t.kind == "bnode" or t.text == "[" for t in found[opening:closing]):
-            return None
-        data = text[found[opening].start : token_end(found[closing])]
-        quads = inserted_quads("\n".join([*declarations, f"INSERT DATA {data}"]), base_iri)
-        if quads is None:
-            return None
-        operations.append(DataOperation(token.is_keyword("INSERT"), quads))
-        index = closing + 1
-        if index < len(found):
-            if found[index].text != ";":
-                return None
-            index += 1
-    return operations or None
+    from kgservice.sparql.update_sequence import update_operations
 
-
-def _next_is(found: list[Token], index: int, word: str) -> bool:
-    return index + 1 < len(found) and found[index + 1].is_keyword(word)
+    operations = update_operations(text, found, base_iri)
+    if operations is None or not all(isinstance(op, DataOperation) for op in operations):
+        return None
+    return operations  # type: ignore[return-value]
 
 
 def braced(found: list[Token], index: int) -> tuple[int, int] | None:

@@ -33,18 +33,43 @@ class Modify:
     inserted: tuple[ox.Quad, ...]
 
 
+@dataclass(frozen=True)
+class ModifyText:
+    """One ``DELETE``/``INSERT … WHERE`` operation as text: its prologue, templates and
+    ``WHERE`` group (a ``DELETE WHERE`` has its pattern as both)."""
+
+    prologue: str
+    delete: str
+    insert: str
+    where: str
+
+    def select(self) -> str:
+        """The ``WHERE`` as a query of its own."""
+        return f"{self.prologue}\nSELECT * WHERE {self.where}"
+
+
 def modify_operation(
     store: ox.Store, text: str, found: list[Token], base_iri: str | None = None
 ) -> Modify | None:
     """The quads of update ``text`` (``found``: its tokens) if it is one ``DELETE``/``INSERT
     … WHERE`` or ``DELETE WHERE`` operation; else ``None``."""
-    parts = _parts(text, found)
+    index, prologue = prologue_end(text, found)
+    parts = modify_parts(text, found, index)
     if parts is None:
         return None
-    prologue, delete, insert, where = parts
+    delete, insert, where, index = parts
+    if index < len(found) and found[index].text == ";":
+        index += 1
+    if index != len(found):
+        return None  # more than one operation
+    return solve(store, ModifyText(prologue, delete, insert, where), base_iri)
+
+
+def solve(store: ox.Store, modify: ModifyText, base_iri: str | None = None) -> Modify | None:
+    """The quads ``modify`` deletes and inserts, its ``WHERE`` evaluated on ``store``."""
     try:
         solutions = store.query(
-            f"{prologue}\nSELECT * WHERE {where}",
+            modify.select(),
             base_iri=base_iri,
             custom_functions=registered_functions() or None,
         )
@@ -62,55 +87,53 @@ def modify_operation(
         if len(rows) > MAX_SOLUTIONS:
             return None
     values = _values(names, rows)
-    deleted = _instantiate(prologue, delete, values, base_iri) if delete else ()
-    inserted = _instantiate(prologue, insert, values, base_iri) if insert else ()
+    prologue = modify.prologue
+    deleted = _instantiate(prologue, modify.delete, values, base_iri) if modify.delete else ()
+    inserted = _instantiate(prologue, modify.insert, values, base_iri) if modify.insert else ()
     if deleted is None or inserted is None:
         return None
     return Modify(deleted, inserted)
 
 
-def _parts(text: str, found: list[Token]) -> tuple[str, str, str, str] | None:
-    """(prologue, DELETE template, INSERT template, WHERE pattern) as text; ``None`` if the
-    update is not one such operation."""
+def prologue_end(text: str, found: list[Token]) -> tuple[int, str]:
+    """The index of the first token after the leading ``PREFIX``/``BASE`` declarations, and
+    the declarations as text."""
     index, declarations = 0, []
     while index < len(found) and found[index].is_keyword("PREFIX", "BASE"):
         width = 3 if found[index].is_keyword("PREFIX") else 2
         last = found[min(index + width, len(found)) - 1]
         declarations.append(text[found[index].start : token_end(last)])
         index += width
+    return index, "\n".join(declarations)
+
+
+def modify_parts(text: str, found: list[Token], index: int) -> tuple[str, str, str, int] | None:
+    """(DELETE template, INSERT template, WHERE pattern, index after it) of the operation that
+    starts at ``index``; ``None`` if it is not a ``DELETE``/``INSERT … WHERE`` or ``DELETE
+    WHERE`` without ``WITH`` or ``USING``."""
     delete = insert = ""
     if index < len(found) and found[index].is_keyword("DELETE") and _at(found, index + 1, "WHERE"):
         group = braced(found, index + 2)
-        if group is None:
+        if group is None or _has_blank_node(found, group):
             return None
         where = _text(text, found, group)
-        delete, index = where, group[1] + 1
-        if _has_blank_node(found, group):
-            return None
-    else:
-        if index < len(found) and found[index].is_keyword("DELETE"):
-            group = braced(found, index + 1)
-            if group is None:
-                return None
-            if _has_blank_node(found, group):
-                return None  # not allowed in a DELETE template: Oxigraph says so on the copy
-            delete, index = _text(text, found, group), group[1] + 1
-        if index < len(found) and found[index].is_keyword("INSERT"):
-            group = braced(found, index + 1)
-            if group is None:
-                return None
-            insert, index = _text(text, found, group), group[1] + 1
-        if not (delete or insert) or not _at(found, index, "WHERE"):
-            return None  # WITH, USING, a DATA operation or something else: not this path
+        return where, "", where, group[1] + 1
+    if index < len(found) and found[index].is_keyword("DELETE"):
+        group = braced(found, index + 1)
+        if group is None or _has_blank_node(found, group):
+            return None  # not allowed in a DELETE template: Oxigraph says so on the copy
+        delete, index = _text(text, found, group), group[1] + 1
+    if index < len(found) and found[index].is_keyword("INSERT"):
         group = braced(found, index + 1)
         if group is None:
             return None
-        where, index = _text(text, found, group), group[1] + 1
-    if index < len(found) and found[index].text == ";":
-        index += 1
-    if index != len(found):
-        return None  # more than one operation
-    return "\n".join(declarations), delete, insert, where
+        insert, index = _text(text, found, group), group[1] + 1
+    if not (delete or insert) or not _at(found, index, "WHERE"):
+        return None  # WITH, USING, a DATA operation or something else: not this path
+    group = braced(found, index + 1)
+    if group is None:
+        return None
+    return delete, insert, _text(text, found, group), group[1] + 1
 
 
 def _has_blank_node(found: list[Token], group: tuple[int, int]) -> bool:

@@ -128,7 +128,7 @@ def test_remote_targets_are_refused_before_anything_runs(
     def evaluated(*args, **kwargs):
         raise AssertionError("the WHERE of a refused update was evaluated")
 
-    monkeypatch.setattr("kgservice.writes.modify_operation", evaluated)
+    monkeypatch.setattr("kgservice.writes.solve", evaluated)
     update = "INSERT { ?s ?p ?o } WHERE { SERVICE <http://remote.example/sparql> { ?s ?p ?o } }"
     with pytest.raises(QueryRefused, match="KGSERVICE_ALLOWED_REMOTE"):
         looked_up_delta(store, UpdateRequest(update), LIMITS, BASE)
