@@ -51,7 +51,11 @@ from kgservice.settings import Settings
 from kgservice.sparql.data_update import DataOperation
 from kgservice.sparql.execute import Limits, check_update
 from kgservice.sparql.modify_update import solve
-from kgservice.sparql.update_sequence import update_operations, where_sees_changes
+from kgservice.sparql.update_sequence import (
+    one_triple_pattern,
+    update_operations,
+    where_sees_changes,
+)
 from kgservice.store.base import GraphTarget, Store, StoreTimeout
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.store.snapshot import NQUADS, copy_quads, snapshot
@@ -177,6 +181,13 @@ class _Fold:
             else:
                 self.removed.add(quad)
 
+    def stores(self) -> tuple[ox.Store, ox.Store]:
+        """The quads removed so far, and those added, each in an in-memory store."""
+        removed, added = ox.Store(), ox.Store()
+        removed.extend(self.removed)
+        added.extend(self.added)
+        return removed, added
+
 
 def data_delta(store: EmbeddedStore, operations: Iterable[DataOperation]) -> Delta:
     """The effect of ``INSERT DATA``/``DELETE DATA`` operations, in order, on ``store``: what
@@ -209,11 +220,14 @@ def looked_up_delta(
             for quad in step.quads:
                 (fold.insert if step.insert else fold.delete)(quad)
             continue
+        overlay = None
         if fold.removed or fold.added:
             graphs = graphs or set(store.oxigraph.named_graphs())  # type: ignore[arg-type]
             if where_sees_changes(step, fold.removed | fold.added, graphs):
-                return None  # its WHERE must see the store as the operations before left it
-        modify = solve(store.oxigraph, step, base)
+                if not one_triple_pattern(step):
+                    return None  # its WHERE must see the store as the operations before left it
+                overlay = fold.stores()
+        modify = solve(store.oxigraph, step, base, overlay)
         if modify is None:
             return None
         for quad in modify.deleted:  # deletions first, then insertions (SPARQL 1.1 Update)

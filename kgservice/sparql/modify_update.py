@@ -65,8 +65,41 @@ def modify_operation(
     return solve(store, ModifyText(prologue, delete, insert, where), base_iri)
 
 
-def solve(store: ox.Store, modify: ModifyText, base_iri: str | None = None) -> Modify | None:
-    """The quads ``modify`` deletes and inserts, its ``WHERE`` evaluated on ``store``."""
+def solve(
+    store: ox.Store,
+    modify: ModifyText,
+    base_iri: str | None = None,
+    overlay: tuple[ox.Store, ox.Store] | None = None,
+) -> Modify | None:
+    """The quads ``modify`` deletes and inserts, its ``WHERE`` evaluated on ``store``; with an
+    ``overlay`` (stores of the quads earlier operations removed and added; the ``WHERE`` one
+    triple pattern, each solution one quad) on the store as those operations left it."""
+    found = _solutions(store, modify, base_iri)
+    if found is None:
+        return None
+    names, rows = found
+    if overlay is not None:
+        removed, added = (_solutions(quads, modify, base_iri) for quads in overlay)
+        if removed is None or added is None or removed[0] != names or added[0] != names:
+            return None
+        gone, kept = set(removed[1]), set(rows)
+        rows = [row for row in rows if row not in gone] + [r for r in added[1] if r not in kept]
+    if len(rows) > MAX_SOLUTIONS:
+        return None
+    values = _values(names, rows)
+    prologue = modify.prologue
+    deleted = _instantiate(prologue, modify.delete, values, base_iri) if modify.delete else ()
+    inserted = _instantiate(prologue, modify.insert, values, base_iri) if modify.insert else ()
+    if deleted is None or inserted is None:
+        return None
+    return Modify(deleted, inserted)
+
+
+def _solutions(
+    store: ox.Store, modify: ModifyText, base_iri: str | None
+) -> tuple[list[str], list[tuple[object, ...]]] | None:
+    """The variables and solutions of the ``WHERE`` of ``modify`` over ``store``; ``None`` if
+    the engine refuses it, a blank node or triple term is among them, or they are too many."""
     try:
         solutions = store.query(
             modify.select(),
@@ -80,19 +113,13 @@ def solve(store: ox.Store, modify: ModifyText, base_iri: str | None = None) -> M
     names = [variable.value for variable in solutions.variables]
     rows = []
     for solution in solutions:
-        row = [solution[name] for name in names]
+        row = tuple(solution[name] for name in names)
         if any(isinstance(term, ox.BlankNode | ox.Triple) for term in row):
             return None  # VALUES cannot name a blank node of the store
         rows.append(row)
         if len(rows) > MAX_SOLUTIONS:
             return None
-    values = _values(names, rows)
-    prologue = modify.prologue
-    deleted = _instantiate(prologue, modify.delete, values, base_iri) if modify.delete else ()
-    inserted = _instantiate(prologue, modify.insert, values, base_iri) if modify.insert else ()
-    if deleted is None or inserted is None:
-        return None
-    return Modify(deleted, inserted)
+    return names, rows
 
 
 def prologue_end(text: str, found: list[Token]) -> tuple[int, str]:
@@ -148,7 +175,7 @@ def _text(text: str, found: list[Token], group: tuple[int, int]) -> str:
     return text[found[group[0]].start : token_end(found[group[1]])]
 
 
-def _values(names: list[str], rows: list[list[object]]) -> str:
+def _values(names: list[str], rows: list[tuple[object, ...]]) -> str:
     header = " ".join(f"?{name}" for name in names)
     lines = (
         "(" + " ".join("UNDEF" if term is None else str(term) for term in row) + ")" for row in rows

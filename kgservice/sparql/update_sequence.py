@@ -4,8 +4,12 @@ store instead of running the update on a copy of it.
 
 A client replacing a record's values sends ``DELETE WHERE { … } ; INSERT DATA { … }``; a sync
 job sends several such pairs. Each operation sees the store as the operations before it left
-it, and a ``WHERE`` is evaluated on the store itself, so the fold takes a ``WHERE`` only where
-it cannot read what the earlier operations changed (:func:`where_sees_changes`). Anything else
+it, and a ``WHERE`` is evaluated on the store itself, so the fold takes a ``WHERE`` where it
+cannot read what the earlier operations changed (:func:`where_sees_changes`), or where it is one
+triple pattern (:func:`one_triple_pattern`: ``DELETE WHERE { <record> <p> ?old }``, as a batch
+replacing many records' values sends): each of its solutions is one quad, so its solutions over
+the store as the earlier operations left it are those over the store, less those over the
+quads they removed, plus those over the quads they added. Anything else
 (a prologue between operations, ``WITH``/``USING``, a graph operation, a blank node in data or
 in a ``DELETE`` template, text the lexer or Oxigraph does not take) gives ``None``: the update
 then runs on a copy, which also reports its errors.
@@ -14,11 +18,12 @@ then runs on a copy, which also reports its errors.
 from __future__ import annotations
 
 import pyoxigraph as ox
+from rdflib import Literal, URIRef, Variable
 
 from kgservice.sparql.data_update import DataOperation, braced, inserted_quads, token_end
 from kgservice.sparql.lexer import Token, tokens
 from kgservice.sparql.modify_update import ModifyText, modify_parts, prologue_end
-from kgservice.sparql.reach import reads_predicates
+from kgservice.sparql.reach import parse_algebra, reads_predicates
 
 Operation = DataOperation | ModifyText
 
@@ -82,3 +87,16 @@ def where_sees_changes(
     if new_graphs and any(token.is_keyword("GRAPH") for token in found):
         return True
     return reads_predicates(query, found, frozenset(q.predicate.value for q in changed))
+
+
+def one_triple_pattern(modify: ModifyText) -> bool:
+    """Whether the ``WHERE`` of ``modify`` is one triple pattern without blank nodes or a path,
+    alone or in one ``GRAPH``: then each solution is one quad of the data it reads."""
+    algebra = parse_algebra(modify.select())
+    project = getattr(algebra, "p", None)
+    pattern = getattr(project, "p", None)
+    if getattr(pattern, "name", None) == "Graph":
+        pattern = pattern.p  # type: ignore[union-attr]
+    if getattr(pattern, "name", None) != "BGP" or len(pattern.triples) != 1:  # type: ignore[union-attr]
+        return False
+    return all(isinstance(term, URIRef | Literal | Variable) for term in pattern.triples[0])  # type: ignore[union-attr]

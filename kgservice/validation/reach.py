@@ -30,9 +30,9 @@ from functools import lru_cache
 
 from rdflib import URIRef, Variable
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
+
+from kgservice.sparql.reach import parse_algebra
 
 THIS = Variable("this")
 
@@ -165,8 +165,11 @@ class Reach:
 def reach_of(query: str) -> Reach:
     """The variable graph of ``query`` (a compiled rule)."""
     reach = Reach()
-    builder = _Builder(reach)
-    builder.walk(translateQuery(parseQuery(query)).algebra)
+    algebra = parse_algebra(query)  # under the lock pyparsing's shared state needs
+    if algebra is None:
+        reach.opaque = True
+        return reach
+    _Builder(reach).walk(algebra)
     unique: dict[Step, None] = dict.fromkeys(reach.steps)  # the same pattern twice is one
     reach.steps = list(unique)
     return reach

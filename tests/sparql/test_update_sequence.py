@@ -40,6 +40,24 @@ SEQUENCES = {
         f"INSERT DATA {{ <{EX}s> <{EX}p> 'tmp' }} ; DELETE DATA {{ <{EX}s> <{EX}p> 'tmp' }} ; "
         f"DELETE WHERE {{ <{EX}t> <{EX}age> ?a }}"
     ),
+    "a batch replacing two records' values": (
+        f"DELETE WHERE {{ <{EX}s> <{EX}age> ?a }} ; INSERT DATA {{ <{EX}s> <{EX}age> 31 }} ;\n"
+        f"DELETE WHERE {{ <{EX}t> <{EX}age> ?a }} ; INSERT DATA {{ <{EX}t> <{EX}age> 71 }}"
+    ),
+    "a WHERE over what was just inserted": (
+        f"INSERT DATA {{ <{EX}u> <{EX}p> 'x', 'y' }} ; DELETE WHERE {{ <{EX}u> <{EX}p> ?o }}"
+    ),
+    "a WHERE over what was just deleted": (
+        f"DELETE DATA {{ <{EX}s> <{EX}p> 'one' }} ; "
+        f"INSERT {{ ?s <{EX}q> ?o }} WHERE {{ ?s <{EX}p> ?o }}"
+    ),
+    "a WHERE over any predicate after a change": (
+        f"DELETE DATA {{ <{EX}s> <{EX}p> 'one' }} ; DELETE WHERE {{ <{EX}s> ?p ?o }}"
+    ),
+    "a WHERE over named graphs after a new graph": (
+        f"INSERT DATA {{ GRAPH <{EX}graph/new> {{ <{EX}u> <{EX}p> 1 }} }} ; "
+        f"INSERT {{ <{EX}u> <{EX}in> ?g }} WHERE {{ GRAPH ?g {{ ?s <{EX}p> ?o }} }}"
+    ),
     "a prologue for every operation": (
         f"PREFIX ex: <{EX}>\n"
         "DELETE WHERE { ex:t ex:age ?a } ; INSERT DATA { ex:t ex:age 71 } ;\n"
@@ -61,12 +79,13 @@ LEFT_TO_THE_COPY = {
         f"INSERT DATA {{ <{EX}u> <{EX}age> 90 }} ; "
         f"INSERT {{ ?s a <{EX}Old> }} WHERE {{ ?s <{EX}age> ?a FILTER(?a > 60) }}"
     ),
-    "a WHERE over any predicate after a change": (
-        f"DELETE DATA {{ <{EX}s> <{EX}p> 'one' }} ; DELETE WHERE {{ <{EX}s> ?p ?o }}"
+    "two patterns over a predicate written before": (
+        f"INSERT DATA {{ <{EX}u> <{EX}age> 90 }} ; "
+        f"INSERT {{ ?s <{EX}twin> ?t }} WHERE {{ ?s <{EX}age> ?a . ?t <{EX}age> ?a }}"
     ),
-    "a WHERE over named graphs after a new graph": (
-        f"INSERT DATA {{ GRAPH <{EX}graph/new> {{ <{EX}u> <{EX}q> 1 }} }} ; "
-        f"INSERT {{ <{EX}u> <{EX}graphs> ?g }} WHERE {{ GRAPH ?g {{ ?s <{EX}p> ?o }} }}"
+    "a blank node in a WHERE over a change": (
+        f"INSERT DATA {{ <{EX}u> <{EX}p> 'x' }} ; INSERT {{ <{EX}u> <{EX}has> 1 }} "
+        f"WHERE {{ <{EX}u> <{EX}p> [] }}"
     ),
     "a prologue between operations": (
         f"INSERT DATA {{ <{EX}u> <{EX}q> 1 }} ; PREFIX ex: <{EX}> DELETE WHERE {{ ex:s ex:age ?a }}"
