@@ -81,10 +81,11 @@ def check_delta(
     except WholeNeeded as reason:
         log.info("validating the write whole: %s", reason)
     else:
+        rules = len(local.whole_rules)
         log.info(
             "validated the write on %d focus node(s)%s in %.2f s",
             len(local.focus),
-            f" and {len(local.whole_rules)} rule(s) over the whole city" * bool(local.whole_rules),
+            f" and {rules} rule(s) over the whole city" if rules else "",
             time.perf_counter() - started,
         )
         if new := local.new():
