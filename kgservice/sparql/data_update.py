@@ -1,11 +1,12 @@
-"""The quads of an update made only of ``INSERT DATA`` and ``DELETE DATA`` operations.
+"""``INSERT DATA`` and ``DELETE DATA`` operations: their quads, and the token helpers the
+operation readers share.
 
-Such an update (what a client sends to add or correct records) names every quad it changes, so
-its effect needs no run on a copy of the store: :func:`data_operations` reads each operation's
-quads, parsed by Oxigraph from the operation alone (with the prologue in force), and
-:func:`kgservice.writes.data_delta` compares them with the store. Anything else (a ``WHERE``, a
-graph operation, a blank node, text the lexer or Oxigraph does not take) gives ``None``: the
-update is then run on a copy, which also reports its errors.
+Such an operation names every quad it changes, so its effect needs no run on a copy of the
+store: :func:`kgservice.sparql.update_sequence.update_operations` reads each operation's quads,
+parsed by Oxigraph from the operation alone (with the prologue in force, :func:`inserted_quads`),
+and :mod:`kgservice.writes` looks them up in the store. A blank node, or text the lexer or
+Oxigraph does not take, gives ``None``: the update is then run on a copy, which also reports
+its errors.
 """
 
 from __future__ import annotations
@@ -23,19 +24,6 @@ class DataOperation:
 
     insert: bool
     quads: tuple[ox.Quad, ...]
-
-
-def data_operations(
-    text: str, found: list[Token], base_iri: str | None = None
-) -> list[DataOperation] | None:
-    """The operations of update ``text`` (``found``: its tokens), if it is made only of
-    ``INSERT DATA`` and ``DELETE DATA`` without blank nodes; else ``None``."""
-    from kgservice.sparql.update_sequence import update_operations
-
-    operations = update_operations(text, found, base_iri)
-    if operations is None or not all(isinstance(op, DataOperation) for op in operations):
-        return None
-    return operations  # type: ignore[return-value]
 
 
 def braced(found: list[Token], index: int) -> tuple[int, int] | None:

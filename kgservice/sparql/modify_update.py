@@ -6,7 +6,7 @@ default graph, as the update would be), and each template is instantiated by Oxi
 ``INSERT { template } WHERE { VALUES … }`` with the solutions, on an empty in-memory store,
 gives the template's quads (unbound variables skip their triple, an inserted blank node is
 fresh for each solution, as SPARQL 1.1 Update §3.1.3 says). Anything outside that (a ``WITH``
-or ``USING`` clause, several operations, a blank node or an RDF-star triple among the
+or ``USING`` clause, a blank node or an RDF-star triple among the
 solutions, more solutions than :data:`MAX_SOLUTIONS`, text the lexer or Oxigraph does not take)
 gives ``None``: the update then runs on a copy of the store, which also reports its errors.
 """
@@ -46,23 +46,6 @@ class ModifyText:
     def select(self) -> str:
         """The ``WHERE`` as a query of its own."""
         return f"{self.prologue}\nSELECT * WHERE {self.where}"
-
-
-def modify_operation(
-    store: ox.Store, text: str, found: list[Token], base_iri: str | None = None
-) -> Modify | None:
-    """The quads of update ``text`` (``found``: its tokens) if it is one ``DELETE``/``INSERT
-    … WHERE`` or ``DELETE WHERE`` operation; else ``None``."""
-    index, prologue = prologue_end(text, found)
-    parts = modify_parts(text, found, index)
-    if parts is None:
-        return None
-    delete, insert, where, index = parts
-    if index < len(found) and found[index].text == ";":
-        index += 1
-    if index != len(found):
-        return None  # more than one operation
-    return solve(store, ModifyText(prologue, delete, insert, where), base_iri)
 
 
 def solve(

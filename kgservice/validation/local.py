@@ -22,6 +22,7 @@ follow, a focus node that is not an IRI, more than :data:`MAX_FOCUS` focus nodes
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -152,15 +153,7 @@ def run_on(data: EmbeddedStore, rules: list[Rule], focus: list[ox.NamedNode]) ->
 
 
 def _restricted(rule: Rule, nodes: str) -> Rule:
-    return Rule(
-        rule.shape,
-        rule.component,
-        rule.severity,
-        rule.for_focus(nodes),
-        rule.path,
-        rule.messages,
-        rule.focus,
-    )
+    return dataclasses.replace(rule, query=rule.for_focus(nodes))
 
 
 def _refuse_global_changes(changed: Iterable[ox.Quad]) -> None:

@@ -8,8 +8,8 @@ import pyoxigraph as ox
 import pytest
 
 from kgservice.protocol.params import UpdateRequest
-from kgservice.sparql.data_update import data_operations
 from kgservice.sparql.guard import QueryRefused, check_shape
+from kgservice.sparql.update_sequence import update_operations
 from kgservice.store.embedded import EmbeddedStore
 from kgservice.writes import looked_up_delta, update_delta
 from tests.sparql.updates import BASE, EX, LIMITS, G, small_store
@@ -59,11 +59,6 @@ def test_the_effect_is_the_one_a_copy_finds(store: EmbeddedStore, update: str) -
 
 
 OTHER_UPDATES = {
-    "a WHERE": "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
-    "DELETE WHERE": f"DELETE WHERE {{ <{EX}s> ?p ?o }}",
-    "a data operation and a WHERE": (
-        f"INSERT DATA {{ <{EX}a> <{EX}p> 1 }} ; DELETE WHERE {{ <{EX}s> ?p ?o }}"
-    ),
     "a blank node label": f"INSERT DATA {{ _:b <{EX}p> 1 }}",
     "an anonymous blank node": f"INSERT DATA {{ <{EX}s> <{EX}p> [ <{EX}q> 1 ] }}",
     "a graph operation": f"DROP GRAPH <{G}>",
@@ -79,7 +74,7 @@ OTHER_UPDATES = {
 @pytest.mark.parametrize("update", list(OTHER_UPDATES.values()), ids=list(OTHER_UPDATES))
 def test_other_updates_are_left_to_the_copy(update: str) -> None:
     found = check_shape(update, max_bytes=10_000, max_depth=20, what="update")
-    assert data_operations(update, found, BASE) is None
+    assert update_operations(update, found, BASE) is None
 
 
 def test_using_graphs_are_left_to_the_copy(store: EmbeddedStore) -> None:
@@ -96,7 +91,7 @@ def test_the_size_limit_still_holds(store: EmbeddedStore) -> None:
 def test_the_operations_keep_their_order_and_kind() -> None:
     update = DATA_UPDATES["replace a value"]
     found = check_shape(update, max_bytes=10_000, max_depth=20, what="update")
-    operations = data_operations(update, found, BASE)
+    operations = update_operations(update, found, BASE)
     assert operations is not None
     assert [(op.insert, [str(q.object) for q in op.quads]) for op in operations] == [
         (False, ['"one"']),
