@@ -337,6 +337,12 @@ def bench_writes(people: int, seed: int, store: Path | None, validate: bool) -> 
     help="Run the service read-only (KGSERVICE_READ_ONLY) in this many worker processes.",
 )
 @click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="KGSERVICE_THREADS of the service (and of the floors).  [default: the service's default]",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -351,6 +357,7 @@ def bench_serve(
     max_rows: int,
     reader: str,
     workers: int | None,
+    threads: int | None,
     json_out: Path | None,
 ) -> None:
     """HTTP query throughput of `kgservice serve` beside `oxigraph serve`, same data and queries."""
@@ -367,6 +374,7 @@ def bench_serve(
             max_rows=max_rows,
             reader=reader,
             workers=workers,
+            threads=threads,
             echo=lambda line: click.echo(line, err=True),
         )
     )

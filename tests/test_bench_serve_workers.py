@@ -25,12 +25,13 @@ def test_bench_serve_with_two_read_only_workers(tmp_path: Path) -> None:
         cli,
         [
             "bench", "serve", "--people", "50", "--seconds", "0.5", "--concurrency", "2",
-            "--client", "python", "--workers", "2", "--json", str(out),
+            "--client", "python", "--workers", "2", "--threads", "3", "--json", str(out),
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "2 read-only workers × 8 threads" in result.output
-    assert "same granian workers (2 × 8 threads)" in result.output
+    assert "2 read-only workers × 3 threads" in result.output
+    assert "same granian workers (2 × 3 threads)" in result.output
     body = json.loads(out.read_text(encoding="utf-8"))
     assert body["setup"]["workers"] == 2
+    assert body["setup"]["threads"] == 3
     assert all(row["errors"] == 0 and row["requests"] > 0 for row in body["rows"])

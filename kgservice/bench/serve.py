@@ -2,7 +2,8 @@
 
 A seeded city is generated and loaded (ontology included) into an on-disk store, compacted, and
 copied with ``Store.backup()``: ``kgservice serve`` runs on the store (granian, one worker
-process with threads, as in production) and ``oxigraph serve --union-default-graph`` on the
+process with the default ``KGSERVICE_THREADS`` threads unless ``--threads`` says otherwise, as in
+production) and ``oxigraph serve --union-default-graph`` on the
 copy, so both hold identical quads. The service answers an anonymous reader from the graphs it
 may see (every graph but the raw personal ones, named one by one as the query's dataset);
 ``--reader privileged`` sends the personal-data token, so the service queries the union of all
@@ -55,6 +56,7 @@ import pyoxigraph as ox
 from kgservice import __version__
 from kgservice.bench.floor import BODY_ENV, STORE_ENV, TYPE_ENV
 from kgservice.errors import CheckFailed, KGServiceError, ToolMissingError
+from kgservice.settings import load_settings
 
 SERVICE = "kgservice"
 OXIGRAPH = "oxigraph"
@@ -924,7 +926,7 @@ def bench_serve(
     them over the union default graph as Oxigraph does: the difference is the HTTP layer.
     ``workers`` runs the service read-only in that many processes (``KGSERVICE_READ_ONLY``).
     """
-    threads = threads or max(8, concurrency)
+    threads = threads or load_settings({}).threads  # as the service runs by default
     token = secrets.token_urlsafe(16) if reader == "privileged" else None
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-serve-") as tmp:

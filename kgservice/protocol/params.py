@@ -289,3 +289,17 @@ def parse_request(
         fields = list(form) if form is not None else parse_urlencoded(body)
         return _parse_form(args + fields)
     return _parse_direct(media.essence, args, body)
+
+
+def read_request(
+    method: str, query_string: bytes, content_type: str | None, body: bytes = b""
+) -> tuple[ProtocolRequest | None, str | None]:
+    """:func:`parse_request` from an HTTP request's raw parts, and its ``format`` parameter
+    (the last one given, in the query string or in a form body)."""
+    args = parse_urlencoded(query_string, "the query string")
+    form = None
+    if method == "POST" and (content_type or "").split(";")[0].strip().lower() == FORM_URLENCODED:
+        form = parse_urlencoded(body)
+    operation = parse_request(method, content_type, args, form, body)
+    formats = [value for name, value in args + (form or []) if name == "format"]
+    return operation, formats[-1] if formats else None

@@ -131,7 +131,8 @@ def prepare_query(
     meant to hold: when the query provably reads none of them, the store may answer it from
     the union of all graphs, if it finds the hidden graphs hold nothing else.
     """
-    analysis = analyse_query(request.query, limits.max_query_bytes, limits.max_query_depth)
+    text = request.query
+    analysis = analyse_query(text, limits.max_query_bytes, limits.max_query_depth)
     fmt = negotiate(accept, _kind(analysis.form), format_param)
     dataset_targets = _dataset_targets(request)
     if analysis.targets or dataset_targets:
@@ -145,6 +146,10 @@ def prepare_query(
         dataset = visible_dataset(store, hidden)
         if hidden_predicates:
             request, dataset = _over_union(request, dataset, hidden_predicates)
+        if not analysis.names_graphs and request.query is text:
+            # No GRAPH pattern reads the named graphs (nor did confine_reads add one): the
+            # engine need not be given them.
+            dataset = replace(dataset, named_graphs=[])
     return PreparedQuery(
         request, analysis.form, fmt, dataset, analysis.uses_base, analysis.volatile
     )
@@ -172,6 +177,7 @@ class QueryAnalysis:
     targets: tuple[Target, ...]  # SERVICE, FROM and FROM NAMED in the text
     uses_base: bool = True  # a relative IRI, or IRI()/URI(): the base IRI matters
     volatile: bool = False  # NOW(), RAND(), UUID(), STRUUID() or BNODE() is called
+    names_graphs: bool = True  # a GRAPH pattern: the named graphs of the dataset are read
 
     @property
     def has_from(self) -> bool:
@@ -193,7 +199,11 @@ def _analyse(text: str, max_bytes: int, max_depth: int) -> QueryAnalysis:
     found = check_shape(text, max_bytes=max_bytes, max_depth=max_depth)
     form = query_form(found)
     return QueryAnalysis(
-        form, tuple(remote_targets(text, found)), depends_on_base(found), is_volatile(found)
+        form,
+        tuple(remote_targets(text, found)),
+        depends_on_base(found),
+        is_volatile(found),
+        any(token.is_keyword("GRAPH") for token in found),
     )
 
 
@@ -203,9 +213,18 @@ _analyse_cached = lru_cache(maxsize=ANALYSIS_CACHE_SIZE)(_analyse)
 def visible_dataset(store: Store, hidden: HiddenGraphs) -> QueryDataset:
     """The store's dataset without the hidden graphs (the union of the rest as default graph
     when the store uses a union default graph)."""
-    visible = [graph for graph in store.graph_names() if not hidden(graph.value)]
-    default: list = list(visible) if store.union_default_graph else [ox.DefaultGraph()]
-    if store.union_default_graph:
+    return _visible_dataset(tuple(store.graph_names()), hidden, store.union_default_graph)
+
+
+@lru_cache(maxsize=64)
+def _visible_dataset(
+    names: tuple[ox.NamedNode, ...], hidden: HiddenGraphs, union_default_graph: bool
+) -> QueryDataset:
+    """:func:`visible_dataset` of a store with the named graphs ``names`` (the same for every
+    query until a graph is added or dropped: worked out once)."""
+    visible = [graph for graph in names if not hidden(graph.value)]
+    default: list = list(visible) if union_default_graph else [ox.DefaultGraph()]
+    if union_default_graph:
         default.append(ox.DefaultGraph())
     return QueryDataset(default, visible)
 

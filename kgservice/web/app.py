@@ -3,7 +3,8 @@
 The store is opened here (embedded Oxigraph at ``KGSERVICE_STORE``, or the remote store at
 ``KGSERVICE_STORE_URL``) unless one is passed in, as tests do. Views reach it through
 :func:`kgservice.web.state.current_state`; errors become responses in
-:mod:`kgservice.web.errors`; CORS and metrics are request hooks here.
+:mod:`kgservice.web.errors`; CORS (:mod:`kgservice.web.cors`) and metrics are request hooks here;
+SPARQL queries take a faster way in (:mod:`kgservice.web.query_path`) that does the same.
 """
 
 from __future__ import annotations
@@ -32,18 +33,15 @@ from kgservice.web import (
     sparql_views,
     ui,
 )
+from kgservice.web.cors import add_cors, cors_methods, preflight
 from kgservice.web.errors import register_error_handlers
 from kgservice.web.metrics import Metrics
+from kgservice.web.query_path import QueryPath
 from kgservice.web.runner import Runner
 from kgservice.web.state import EXTENSION, ServiceState
 from kgservice.write_validation import prepare as prepare_write_validation
 
 log = logging.getLogger(__name__)
-
-_CORS_METHODS = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
-_CORS_READ_ONLY_METHODS = "GET, HEAD, POST, OPTIONS"  # POST: queries may be sent as forms
-_CORS_HEADERS = "Accept, Authorization, Content-Type"
-_CORS_EXPOSE = "KGService-Truncated, Location"
 
 
 def create_app(
@@ -93,6 +91,7 @@ def create_app(
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     _install_hooks(app, state)
+    app.wsgi_app = QueryPath(app.wsgi_app, state, settings.max_body_bytes)  # type: ignore[method-assign]
     return app
 
 
@@ -119,59 +118,21 @@ def _blueprints() -> list:
 
 def _install_hooks(app: Flask, state: ServiceState) -> None:
     origins = state.settings.cors_origins
-    methods = _CORS_READ_ONLY_METHODS if state.settings.read_only else _CORS_METHODS
+    methods = cors_methods(state.settings.read_only)
 
     @app.before_request
     def start_clock() -> Response | None:
         g.started = time.monotonic()
         if request.method == "OPTIONS":
-            return _preflight(origins, methods)
+            return preflight(request.headers.get("Origin"), origins, methods)
         return None
 
     @app.after_request
     def finish(response: Response) -> Response:
-        _add_cors(response, origins)
+        add_cors(response, request.headers.get("Origin"), origins)
         rule = request.url_rule.rule if request.url_rule else "unmatched"
         started = g.get("started", time.monotonic())
         state.metrics.observe(
             rule, request.method, response.status_code, time.monotonic() - started
         )
         return response
-
-
-def _allowed_origin(origins: tuple[str, ...]) -> str | None:
-    origin = request.headers.get("Origin")
-    if not origin:
-        return None
-    if "*" in origins:
-        return "*"
-    return origin if origin in origins else None
-
-
-def _add_cors(response: Response, origins: tuple[str, ...]) -> None:
-    allowed = _allowed_origin(origins)
-    _vary_on(response, "Origin")
-    if allowed:
-        response.headers["Access-Control-Allow-Origin"] = allowed
-        response.headers["Access-Control-Expose-Headers"] = _CORS_EXPOSE
-
-
-def _vary_on(response: Response, header: str) -> None:
-    """Add ``header`` to the response's ``Vary`` (read as text: werkzeug's ``response.vary``
-    parses it into a set and writes it back, a cost on every request)."""
-    vary = response.headers.get("Vary")
-    if not vary:
-        response.headers["Vary"] = header
-    elif header.lower() not in (part.strip().lower() for part in vary.split(",")):
-        response.headers["Vary"] = f"{vary}, {header}"
-
-
-def _preflight(origins: tuple[str, ...], methods: str) -> Response:
-    """The answer to a CORS preflight: the methods this service takes (no writes when it is
-    read-only)."""
-    response = Response(status=204, headers={"Allow": methods})
-    if _allowed_origin(origins):
-        response.headers["Access-Control-Allow-Methods"] = methods
-        response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
-        response.headers["Access-Control-Max-Age"] = "600"
-    return response

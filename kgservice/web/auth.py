@@ -76,7 +76,17 @@ def _matches(token: str, configured: str) -> bool:
 
 def sees_personal_data(personal_token: str, write_token: str) -> bool:
     """Whether the current request may read personal data unmasked; 401 for an unknown token."""
-    token = bearer_token(request.headers.get("Authorization"))
+    return token_sees_personal_data(
+        request.headers.get("Authorization"), personal_token, write_token
+    )
+
+
+def token_sees_personal_data(
+    authorization: str | None, personal_token: str, write_token: str
+) -> bool:
+    """Whether a request with this ``Authorization`` header may read personal data unmasked;
+    401 for an unknown token."""
+    token = bearer_token(authorization)
     if token is None:
         return False
     if _matches(token, personal_token) or _matches(token, write_token):

@@ -16,27 +16,15 @@ from kgservice.describe import serialize
 from kgservice.describe.service import service_description as describe
 from kgservice.describe.void import SD
 from kgservice.errors import WriteConflict
-from kgservice.privacy import is_personal_graph, personal_properties
-from kgservice.protocol.formats import FORM_URLENCODED
+from kgservice.privacy import personal_properties
 from kgservice.protocol.negotiation import negotiate
-from kgservice.protocol.params import (
-    QueryRequest,
-    UpdateRequest,
-    parse_request,
-    parse_urlencoded,
-)
-from kgservice.sparql.execute import (
-    Answer,
-    Emit,
-    answer_query,
-    prepare_query,
-    run_update,
-)
+from kgservice.protocol.params import QueryRequest, UpdateRequest, read_request
+from kgservice.sparql.execute import Answer, HiddenGraphs, run_update
 from kgservice.sparql.guard import check_shape
 from kgservice.sparql.update_reach import unmaskable_write
 from kgservice.store.base import Store
 from kgservice.store.embedded import EmbeddedStore
-from kgservice.web.answers import cache_slot, keeping_writer
+from kgservice.web.answers import Reader, answer_for, answer_headers, hidden_graphs_for
 from kgservice.web.auth import refuse_if_read_only, require_writer, sees_personal_data
 from kgservice.web.runner import whole_body
 from kgservice.web.state import ServiceState, current_state
@@ -46,76 +34,47 @@ from kgservice.writes import Delta, looked_up_delta, update_delta
 
 bp = Blueprint("sparql", __name__)
 
-TRUNCATED_HEADER = "KGService-Truncated"
-
-
-def _form_fields(body: bytes) -> list[tuple[str, str]] | None:
-    content_type = (request.content_type or "").split(";")[0].strip().lower()
-    return parse_urlencoded(body) if content_type == FORM_URLENCODED else None
-
-
-def _format_param(args: list[tuple[str, str]], form: list[tuple[str, str]] | None) -> str | None:
-    values = [value for name, value in args + (form or []) if name == "format"]
-    return values[-1] if values else None
-
 
 @bp.route("/sparql", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
 def endpoint() -> Response:
     """One protocol request: a query, an update, or (bare GET) the service description."""
     state = current_state()
     body = request.get_data(cache=False) if request.method == "POST" else b""
-    args = parse_urlencoded(request.query_string, "the query string")
-    form = _form_fields(body) if request.method == "POST" else None
-    operation = parse_request(request.method, request.content_type, args, form, body)
+    operation, format_param = read_request(
+        request.method, request.query_string, request.content_type, body
+    )
     if operation is None:
-        return service_description(state, _format_param(args, None))
+        return service_description(state, format_param)
     if isinstance(operation, UpdateRequest):
         return _update(state, operation)
-    return run_query(state, operation, _format_param(args, form))
+    return run_query(state, operation, format_param)
 
 
 def run_query(state: ServiceState, operation: QueryRequest, format_param: str | None) -> Response:
     """Answer a query as this request's reader may see the store (also for named questions)."""
-    store, limits = state.store, state.limits
-    hidden = hidden_graphs(state)
-    prepared = prepare_query(
-        store,
-        operation,
-        limits,
-        request.headers.get("Accept"),
-        format_param,
-        hidden=hidden,
-        hidden_predicates=state.personal_properties if hidden is not None else frozenset(),
-    )
-    # Relative IRIs resolve against the endpoint's URL (built only for a query that has any).
-    base = public_url("sparql.endpoint") if prepared.uses_base else None
-    key, version = cache_slot(state, prepared, hidden is None, base)
-    kept = state.answers.get(key, version)
-    if kept is not None:
-        return _answer_response(Answer(kept.format, _unused, kept.truncated), [kept.body])
-    answer, body = state.runner.stream(
-        lambda: answer_query(store, prepared, limits, base), keeping_writer(state, key, version)
-    )
+    answer, body = answer_for(state, operation, _request_reader(state, format_param))
     return _answer_response(answer, body)
 
 
-def _unused(emit: Emit) -> None:
-    raise AssertionError("a kept answer is sent as it was kept")
+def _request_reader(state: ServiceState, format_param: str | None) -> Reader:
+    """The current request as a reader of answers."""
+    settings = state.settings
+    return Reader(
+        request.headers.get("Accept"),
+        format_param,
+        sees_personal_data(settings.personal_data_token, settings.write_token),
+        partial(public_url, "sparql.endpoint"),
+    )
 
 
-def hidden_graphs(state: ServiceState):
+def hidden_graphs(state: ServiceState) -> HiddenGraphs | None:
     """What the current reader must not see: raw personal data, unless its token allows."""
     settings = state.settings
-    if sees_personal_data(settings.personal_data_token, settings.write_token):
-        return None
-    return is_personal_graph
+    return hidden_graphs_for(sees_personal_data(settings.personal_data_token, settings.write_token))
 
 
 def _answer_response(answer: Answer, body) -> Response:
-    headers = {"Vary": "Accept"}
-    if answer.truncated:
-        headers[TRUNCATED_HEADER] = str(answer.truncated.limit)
-    response = Response(whole_body(body), headers=headers, content_type=answer.format.content_type)
+    response = Response(whole_body(body), headers=answer_headers(answer))
     response.direct_passthrough = True
     return response
 
