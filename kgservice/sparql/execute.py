@@ -24,7 +24,7 @@ from kgservice.protocol.params import QueryRequest, UpdateRequest
 from kgservice.sparql.capped import head_lines
 from kgservice.sparql.confine import confine_reads
 from kgservice.sparql.guard import Target, check_shape, check_targets, remote_targets
-from kgservice.sparql.lexer import Token, depends_on_base, is_volatile
+from kgservice.sparql.lexer import Token, depends_on_base, is_volatile, outer_limit
 from kgservice.sparql.reach import reads_predicates
 from kgservice.sparql.results import Truncation, write_solutions
 from kgservice.store.base import QueryDataset, Store, UpdateDataset
@@ -65,6 +65,9 @@ class PreparedQuery:
     uses_base: bool = True
     #: the query calls NOW(), RAND() or the like: its answer is not to be reused
     volatile: bool = False
+    #: a SELECT's outermost LIMIT: it has that many rows at most (``None``: no LIMIT, or not
+    #: a SELECT)
+    most_rows: int | None = None
 
 
 Emit = Callable[[bytes], None]
@@ -150,8 +153,9 @@ def prepare_query(
             # No GRAPH pattern reads the named graphs (nor did confine_reads add one): the
             # engine need not be given them.
             dataset = replace(dataset, named_graphs=[])
+    most_rows = analysis.limit if analysis.form == "SELECT" else None
     return PreparedQuery(
-        request, analysis.form, fmt, dataset, analysis.uses_base, analysis.volatile
+        request, analysis.form, fmt, dataset, analysis.uses_base, analysis.volatile, most_rows
     )
 
 
@@ -178,6 +182,7 @@ class QueryAnalysis:
     uses_base: bool = True  # a relative IRI, or IRI()/URI(): the base IRI matters
     volatile: bool = False  # NOW(), RAND(), UUID(), STRUUID() or BNODE() is called
     names_graphs: bool = True  # a GRAPH pattern: the named graphs of the dataset are read
+    limit: int | None = None  # the outermost LIMIT
 
     @property
     def has_from(self) -> bool:
@@ -204,6 +209,7 @@ def _analyse(text: str, max_bytes: int, max_depth: int) -> QueryAnalysis:
         depends_on_base(found),
         is_volatile(found),
         any(token.is_keyword("GRAPH") for token in found),
+        outer_limit(found),
     )
 
 
@@ -256,7 +262,10 @@ def answer_query(
         data = result.serialize(format=fmt.oxigraph)
         return Answer(fmt, lambda emit: emit(data))
     if isinstance(result, ox.QuerySolutions):
-        return _answer_solutions(result, fmt, limits.max_rows)
+        cap = limits.max_rows
+        if prepared.most_rows is not None and prepared.most_rows <= cap:
+            cap = 0  # its LIMIT keeps it under the cap: written as the engine writes it
+        return _answer_solutions(result, fmt, cap)
     return _answer_triples(result, fmt, limits.max_rows)
 
 

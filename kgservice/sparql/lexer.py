@@ -111,6 +111,21 @@ def _called(found: list[Token], index: int) -> bool:
     return index + 1 < len(found) and found[index + 1].text == "("
 
 
+def outer_limit(found: list[Token]) -> int | None:
+    """The ``LIMIT`` among a query's outermost solution modifiers (``None``: it has none). A
+    sub-select's ``LIMIT`` sits inside braces; only one outside every brace bounds the answer."""
+    depth = 0
+    for index, token in enumerate(found):
+        if token.kind == "punct" and token.text in ("{", "{|"):
+            depth += 1
+        elif token.kind == "punct" and token.text in ("}", "|}"):
+            depth -= 1
+        elif depth == 0 and token.is_keyword("LIMIT") and index + 1 < len(found):
+            following = found[index + 1]
+            return int(following.text) if following.text.isdigit() else None
+    return None
+
+
 def depends_on_base(found: list[Token]) -> bool:
     """Whether the meaning of a query depends on the base IRI it is given: a relative IRI (a
     relative BASE included) or a call of ``IRI``/``URI`` (which resolve against the base) where

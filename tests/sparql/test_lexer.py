@@ -1,10 +1,11 @@
-"""What the lexer tells of a query's dependence on its base IRI and on the moment it runs."""
+"""What the lexer tells of a query's dependence on its base IRI and on the moment it runs, and of
+the LIMIT that bounds its answer."""
 
 from __future__ import annotations
 
 import pytest
 
-from kgservice.sparql.lexer import depends_on_base, is_volatile, tokens
+from kgservice.sparql.lexer import depends_on_base, is_volatile, outer_limit, tokens
 
 
 @pytest.mark.parametrize(
@@ -41,3 +42,20 @@ def test_a_query_is_volatile_when_it_calls_a_function_new_at_each_evaluation(
     query, expected
 ) -> None:
     assert is_volatile(list(tokens(query))) is expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 10", 10),
+        ("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s limit 3 OFFSET 20", 3),
+        ("SELECT * WHERE { ?s ?p ?o } OFFSET 5 LIMIT 7 VALUES ?s { <urn:a> }", 7),
+        ("SELECT * WHERE { ?s ?p ?o }", None),
+        ("SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 1 } ?s ?q ?v }", None),
+        ("SELECT * WHERE { ?s ?p ?o } # LIMIT 1", None),
+        ('SELECT * WHERE { ?s ?p "} LIMIT 1" }', None),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT ?n", None),
+    ],
+)
+def test_the_outer_limit_is_the_one_outside_every_brace(query: str, expected) -> None:
+    assert outer_limit(list(tokens(query))) == expected

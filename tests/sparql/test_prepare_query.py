@@ -74,3 +74,16 @@ def test_a_query_confined_to_the_visible_graphs_keeps_them(store) -> None:
     assert dataset.named_graphs == [ox.NamedNode(GRAPH)]
     rows = list(store.query(confined, dataset))
     assert [row["name"] for row in rows] == [ox.Literal("张*")]
+
+
+@pytest.mark.parametrize(
+    ("query", "most_rows"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o } LIMIT 5", 5),
+        ("SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?o } LIMIT 5 } }", None),
+        ("CONSTRUCT { ?s ?p ?o . ?o ?p ?s } WHERE { ?s ?p ?o } LIMIT 5", None),  # 10 triples
+    ],
+)
+def test_a_select_knows_the_most_rows_its_limit_allows(store, query: str, most_rows) -> None:
+    prepared = prepare_query(store, QueryRequest(query), LIMITS, None)
+    assert prepared.most_rows == most_rows

@@ -91,3 +91,18 @@ def test_a_construct_over_the_cap_is_cut_in_every_format(clients, media_type: st
     assert set(triples) < set(every)
     if media_type in ("application/n-triples", "text/turtle"):
         assert response.data.startswith(b"# truncated: ")
+
+
+@pytest.mark.parametrize("media_type", list(RESULTS))
+def test_a_select_whose_limit_keeps_it_under_the_cap_is_the_uncapped_answer(
+    clients, media_type: str
+) -> None:
+    """Its LIMIT bounds the rows, so the engine writes it straight in the format asked."""
+    limited = SELECT + " ORDER BY ?p LIMIT 2"
+    capped = _get(clients[2], limited, media_type)
+    assert "KGService-Truncated" not in capped.headers
+    assert capped.data == _get(clients[0], limited, media_type).data
+    assert len(_rows(capped.data, media_type)) == 2
+    over = _get(clients[2], SELECT + " ORDER BY ?p LIMIT 3", media_type)
+    assert over.headers["KGService-Truncated"] == "2"
+    assert len(_rows(over.data, media_type)) == 2
