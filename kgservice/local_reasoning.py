@@ -138,7 +138,8 @@ def refresh_around(store: EmbeddedStore, changed: Iterable[ox.Triple]) -> LocalR
         if store.content_version() != version:
             raise Overtaken("a write was committed while the refresh read the store")
         if added or removed:
-            store.update(difference_update(added, removed))
+            touches = frozenset(triple.predicate.value for triple in added | removed)
+            store.update(difference_update(added, removed), touches=touches)
     seconds = time.perf_counter() - started
     return LocalRefresh(len(facts), len(region), len(read), len(added), len(removed), seconds)
 

@@ -31,6 +31,17 @@ from kgservice.validation.dataset import FINDINGS, validation_copy
 from kgservice.validation.findings import Finding
 
 QUALITY_GRAPH = ox.NamedNode(str(graph_iri("quality")))
+#: Every predicate of ``graph:quality`` (written by this module only): what a write of the report
+#: may touch. Of the report alone (its conformance and time) only the last two.
+REPORT_PREDICATES = frozenset(
+    str(term)
+    for term in (
+        RDF.type, SH.conforms, PROV.generatedAtTime, SH.result, SH.focusNode, SH.sourceShape,
+        SH.sourceConstraintComponent, SH.resultSeverity, SH.resultPath, SH.value,
+        SH.resultMessage,
+    )
+)  # fmt: skip
+REPORT_STATE_PREDICATES = frozenset({str(SH.conforms), str(PROV.generatedAtTime)})
 REPORT = ox.NamedNode(f"{ID}report/quality")
 
 
@@ -157,12 +168,18 @@ def quality_patch(
     findings: list[Finding],
     whole_rules: Iterable[tuple[str, str]] = (),
     at: datetime.datetime | None = None,
+    *,
+    results: bool = True,
 ) -> str:
     """A SPARQL update that replaces, in ``graph:quality``, the results about the ``focus``
     nodes and those of the ``whole_rules`` (shape, component) with the results of
     ``findings`` (theirs now, over ``data``), and restates the report's ``sh:conforms`` and
     time: what :func:`quality_update` gives when the rest of the report stands (a write
-    validated on the nodes it concerns)."""
+    validated on the nodes it concerns). ``results=False``: the results stand as they are
+    (the findings about those nodes did not change), only the conformance and time are
+    restated."""
+    if not results:
+        focus, findings, whole_rules = [], [], ()
     raw = raw_personal_values(data, {finding.focus for finding in findings})
     triples = [t for finding in findings for t in result_triples(finding, raw)]
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
@@ -184,8 +201,9 @@ def quality_patch(
         f"WHERE {{ GRAPH <{graph}> {{ {pattern} . ?r ?p ?o }} }} ;\n"
         for pattern in matching
     )
+    inserted = f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n" if triples else ""
     return (
-        f"{removals}INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
+        f"{removals}{inserted}"
         f"DELETE WHERE {{ GRAPH <{graph}> {{ <{report}> <{SH.conforms}> ?c }} }} ;\n"
         f"DELETE WHERE {{ GRAPH <{graph}> {{ <{report}> <{PROV.generatedAtTime}> ?t }} }} ;\n"
         f"INSERT {{ GRAPH <{graph}> {{ <{report}> <{SH.conforms}> ?conforms ; "

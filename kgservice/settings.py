@@ -278,7 +278,7 @@ SETTINGS: tuple[Setting, ...] = (
         "256",
         _count,
         "Memory for whole answers of queries asked again (those that took 50 ms or more), kept "
-        "until the next write; embedded store only. 0: off.",
+        "until a write that may change them; embedded store only. 0: off.",
     ),
     Setting(
         "WARM_QUESTIONS",

@@ -47,6 +47,8 @@ class CheckedWrite:
     findings: list[Finding]
     quality_update: str | None  # None: the store keeps no graph:quality, or nothing changes
     focus_nodes: int | None = None  # how many focus nodes were validated; None: whole
+    #: the predicates ``quality_update`` may add or remove triples of
+    quality_touches: frozenset[str] = frozenset()
 
     def remember(self) -> None:
         """Once committed: after a whole validation, these are the findings of the store as
@@ -67,7 +69,12 @@ def check_delta(
     :class:`kgservice.writes.Delta`) has new findings; else what the write leaves. None if the
     write changes nothing validation reads (it only removes from derived graphs). ``report``:
     the write brings the store a new ``graph:quality``."""
-    from kgservice.quality import quality_patch, quality_update
+    from kgservice.quality import (
+        REPORT_PREDICATES,
+        REPORT_STATE_PREDICATES,
+        quality_patch,
+        quality_update,
+    )
 
     started = time.perf_counter()
     view = _validation_view(store.oxigraph, delta, properties, derived)
@@ -90,12 +97,16 @@ def check_delta(
         )
         if new := local.new():
             raise _refusal(local.after_data, new, graphs, time.perf_counter() - started)
+        changed = set(local.before) != set(local.after)  # else the results stand
         quality = (
-            quality_patch(local.after_data, local.focus, local.after, local.whole_rules)
+            quality_patch(
+                local.after_data, local.focus, local.after, local.whole_rules, results=changed
+            )
             if report and (local.focus or local.whole_rules)
             else None
         )
-        return CheckedWrite(None, local.after, quality, len(local.focus))
+        touches = REPORT_PREDICATES if changed else REPORT_STATE_PREDICATES
+        return CheckedWrite(None, local.after, quality, len(local.focus), touches)
     copy = validation_copy(store.oxigraph, derived, properties)
     before = set(FINDINGS.findings(copy))
     copy.apply(removed, added)
@@ -103,7 +114,7 @@ def check_delta(
     if new := [f for f in after if f not in before]:
         raise _refusal(copy.store, new, graphs, time.perf_counter() - started)
     quality = quality_update(copy.store, after) if report else None
-    return CheckedWrite(copy.fingerprint, after, quality)
+    return CheckedWrite(copy.fingerprint, after, quality, quality_touches=REPORT_PREDICATES)
 
 
 def prepare(store: EmbeddedStore, derived: frozenset[str]) -> threading.Thread:

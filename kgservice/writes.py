@@ -445,6 +445,14 @@ def delta_update(delta: Delta, store: Store) -> str:
     return " ;\n".join(operations)
 
 
+def touched_predicates(delta: Delta, store: Store) -> frozenset[str] | None:
+    """The predicates of the triples :func:`delta_update` adds or removes; ``None`` when it
+    drops a graph, or rewrites one whole (its blank nodes get new names)."""
+    if delta.dropped or _rewritten_graphs(delta, store):
+        return None
+    return frozenset(quad.predicate.value for quad in delta.added | delta.removed)
+
+
 # ------------------------------------------------------------------------- the whole pipeline
 
 
@@ -542,9 +550,11 @@ def _commit_locked(store: Store, write: Write, policy: Policy) -> Delta:
             if not write.may_commit():
                 raise StoreTimeout("the write passed its time limit before it was applied")
             update = delta_update(delta, base)
+            touches = touched_predicates(delta, base)
             if checked is not None and checked.quality_update:
                 update += f" ;\n{checked.quality_update}"
-            store.update(update)
+                touches = None if touches is None else touches | checked.quality_touches
+            store.update(update, touches=touches)
             if checked is not None:
                 checked.remember()
     except KGServiceError as refused:

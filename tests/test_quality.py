@@ -11,7 +11,12 @@ import pytest
 from kgservice.generator import GeneratorConfig, generate_city
 from kgservice.loading import ensure_ontology, load_sources
 from kgservice.privacy import is_personal_graph
-from kgservice.quality import QUALITY_GRAPH, refresh_quality
+from kgservice.quality import (
+    QUALITY_GRAPH,
+    REPORT_PREDICATES,
+    REPORT_STATE_PREDICATES,
+    refresh_quality,
+)
 from kgservice.store.embedded import EmbeddedStore, open_embedded
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -89,3 +94,15 @@ def test_refreshing_replaces_the_graph(city) -> None:
     refresh_quality(store, AT)
     after = sum(1 for _ in store.oxigraph.quads_for_pattern(None, None, None, QUALITY_GRAPH))
     assert before == after > 0
+
+
+def test_every_predicate_of_the_report_is_declared(city) -> None:
+    """What a write of graph:quality may touch (kept answers rely on it) is every predicate
+    the report holds."""
+    store, _ = city
+    held = {
+        quad.predicate.value
+        for quad in store.oxigraph.quads_for_pattern(None, None, None, QUALITY_GRAPH)
+    }
+    assert held and held <= REPORT_PREDICATES
+    assert REPORT_STATE_PREDICATES < REPORT_PREDICATES

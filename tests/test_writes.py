@@ -635,3 +635,25 @@ def test_an_upload_s_new_blank_nodes_go_in_without_rewriting_the_graph(store) ->
     }
     values = {q.object.value for q in store.oxigraph.quads_for_pattern(node, None, None, graph)}
     assert values == {"new", "more"}
+
+
+def test_a_write_that_changes_no_finding_leaves_the_results_and_the_kept_answers(
+    store, audit_log
+) -> None:
+    """A conforming write that changes no finding restates only the report's conformance and
+    time in graph:quality; an answer kept before it, of a query that reads neither the written
+    property nor the report, is given again without being computed."""
+    from kgservice.web.state import EXTENSION
+
+    client = client_for(store, audit_log)
+    answers = client.application.extensions[EXTENSION].answers
+    answers.min_seconds = 0
+    people = f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{CITY}NaturalPerson> }}"
+    first = client.get("/sparql", query_string={"query": people})
+    before = quality_report(store)
+    person = a_person(store)
+    note = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{CITY}note> "moved in 2026" }} }}'
+    assert update(client, note).status_code == 204
+    assert isomorphic(quality_report(store), before)
+    again = client.get("/sparql", query_string={"query": people})
+    assert (again.data, answers.hits) == (first.data, 1)

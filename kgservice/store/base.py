@@ -95,9 +95,16 @@ class Store(Protocol):
         ...
 
     def update(
-        self, update: str, dataset: UpdateDataset | None = None, *, base_iri: str | None = None
+        self,
+        update: str,
+        dataset: UpdateDataset | None = None,
+        *,
+        base_iri: str | None = None,
+        touches: frozenset[str] | None = None,
     ) -> None:
-        """Run a SPARQL 1.1 update as one transaction."""
+        """Run a SPARQL 1.1 update as one transaction. ``touches``: the caller knows the update
+        adds or removes only triples of these predicates, and no graph (``None``: not known); a
+        store that keeps track of its changes (:meth:`changed_predicates`) records it."""
         ...
 
     def select(self, query: str, *, union_default_graph: bool = True) -> Iterator[Row]:
@@ -144,6 +151,12 @@ class Store(Protocol):
 
     def quad_count(self) -> int:
         """The number of quads in the store."""
+        ...
+
+    def changed_predicates(self, since: int, now: int) -> frozenset[str] | None:
+        """The predicates of every triple added or removed between content versions ``since``
+        and ``now``, when every write in between said which (``None``: not known, or a graph
+        was added or dropped)."""
         ...
 
     def content_version(self) -> int | None:

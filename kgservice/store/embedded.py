@@ -32,6 +32,7 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
@@ -58,6 +59,8 @@ from kgservice.store.base import (
 #: Quads Oxigraph's bulk loader (pyoxigraph 0.5) ingests at once (``DEFAULT_BULK_LOAD_BATCH_SIZE``):
 #: a document of fewer quads is one ingestion, so all or nothing of it is ever in the store.
 BULK_BATCH = 1_000_000
+#: Writes whose changed predicates are remembered (answers kept from before older writes go).
+CHANGES_KEPT = 64
 #: The files the bulk loader writes before RocksDB ingests them (renamed then).
 BULK_LEFTOVERS = "bulk-*.sst"
 
@@ -79,6 +82,8 @@ class EmbeddedStore:
         self.on_disk = on_disk
         self._generation = 0  # moved at the start and end of every write
         self._generation_lock = threading.Lock()
+        #: the last writes: (generation at their start, at their end, predicates or None)
+        self._changes: deque[tuple[int, int, frozenset[str] | None]] = deque(maxlen=CHANGES_KEPT)
         self._graph_names: tuple[int, list[GraphName]] | None = None
         self._unlisted_check: tuple[tuple, bool] | None = None
 
@@ -135,17 +140,46 @@ class EmbeddedStore:
         return holds_only
 
     @contextmanager
-    def _writing(self) -> Iterator[None]:
-        """Around a write: what was learnt of the store's contents before it is forgotten."""
-        self._moved()
+    def _writing(self, touches: frozenset[str] | None = None) -> Iterator[None]:
+        """Around a write: what was learnt of the store's contents before it is forgotten, and
+        what the write changed (``touches``: the predicates of the triples it may add or
+        remove, ``None`` when not known) recorded for :meth:`changed_predicates`."""
+        graphs = self._named_graph_set() if touches is not None else None
+        start = self._moved()
         try:
             yield
         finally:
-            self._moved()
+            if graphs is not None and self._named_graph_set() != graphs:
+                touches = None  # a graph came or went: GRAPH ?g {} may see it
+            end = self._moved()
+            with self._generation_lock:
+                self._changes.append((start, end, touches))
 
-    def _moved(self) -> None:
+    def _named_graph_set(self) -> frozenset[ox.NamedNode | ox.BlankNode]:
+        return frozenset(self.oxigraph.named_graphs())
+
+    def _moved(self) -> int:
         with self._generation_lock:
             self._generation += 1
+            return self._generation
+
+    def changed_predicates(self, since: int, now: int) -> frozenset[str] | None:
+        """The predicates every write between generations ``since`` and ``now`` said it
+        touched, when each of them said so and none is still running (``None`` otherwise).
+        Only the last :data:`CHANGES_KEPT` writes are remembered."""
+        if since == now:
+            return frozenset()
+        with self._generation_lock:
+            changes = list(self._changes)
+        between = [change for change in changes if since < change[1] <= now]
+        if any(start <= since for start, _, _ in between) or 2 * len(between) != now - since:
+            return None  # a write began before ``since``, is running, or is forgotten
+        touched: set[str] = set()
+        for _, _, predicates in between:
+            if predicates is None:
+                return None
+            touched |= predicates
+        return frozenset(touched)
 
     def _query(self, query: str, options: dict) -> QueryResult:
         if functions := registered_functions():
@@ -162,7 +196,12 @@ class EmbeddedStore:
             raise
 
     def update(
-        self, update: str, dataset: UpdateDataset | None = None, *, base_iri: str | None = None
+        self,
+        update: str,
+        dataset: UpdateDataset | None = None,
+        *,
+        base_iri: str | None = None,
+        touches: frozenset[str] | None = None,
     ) -> None:
         if dataset:
             update = add_using(
@@ -171,7 +210,7 @@ class EmbeddedStore:
                 [g.value for g in dataset.using_named_graphs],
             )
         try:
-            with self._writing():
+            with self._writing(touches):
                 self.oxigraph.update(
                     update, base_iri=base_iri, custom_functions=registered_functions() or None
                 )

@@ -497,7 +497,12 @@ class RemoteStore:
         response.close()
 
     def update(
-        self, update: str, dataset: UpdateDataset | None = None, *, base_iri: str | None = None
+        self,
+        update: str,
+        dataset: UpdateDataset | None = None,
+        *,
+        base_iri: str | None = None,
+        touches: frozenset[str] | None = None,
     ) -> None:
         params: list[tuple[str, str]] = []
         if dataset:
@@ -677,6 +682,10 @@ class RemoteStore:
         rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", union_default_graph=False)
         names = (row["g"] for row in rows if isinstance(row.get("g"), ox.NamedNode))
         return sorted(names, key=str)  # type: ignore[arg-type]
+
+    def changed_predicates(self, since: int, now: int) -> None:
+        """Not known: the store has no content version."""
+        return None
 
     def content_version(self) -> None:
         """Other clients may write the remote store directly: nothing here can tell when its

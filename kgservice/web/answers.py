@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kgservice.privacy import is_personal_graph
 from kgservice.protocol.params import QueryRequest
@@ -79,7 +80,7 @@ def answer_headers(answer: Answer) -> list[tuple[str, str]]:
 
 def cache_slot(
     state: ServiceState, prepared: PreparedQuery, sees_personal_data: bool, base: str | None
-) -> tuple[tuple, int | None]:
+) -> tuple[AnswerKey, int | None]:
     """Where the answer cache keeps this query's answer: its key, and the store's content version
     it is valid for (``None``: not kept, as the cache is off or the answer changes each time)."""
     key = answer_key(prepared, sees_personal_data, base)
@@ -89,7 +90,7 @@ def cache_slot(
 
 
 def keeping_writer(
-    state: ServiceState, key: tuple, version: int | None, keep_fast: bool = False
+    state: ServiceState, key: AnswerKey, version: int | None, keep_fast: bool = False
 ) -> Callable[[Answer, Emit], None]:
     """Writes an answer's body, and offers it to the answer cache once it is whole (the cache
     keeps it if it took long enough, or ``keep_fast``, and the store, at ``version`` before the
@@ -105,19 +106,30 @@ def keeping_writer(
         body = recorder.body()
         if body is not None:
             seconds = time.monotonic() - started
-            whole = KeptAnswer(body, ready.format, ready.truncated)
+            whole = KeptAnswer(body, ready.format, ready.truncated, key.query)
             now = state.store.content_version()
             answers.offer(key, version, now, seconds, whole, keep_fast)
 
     return write
 
 
-def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str | None) -> tuple:
-    """Everything a response body depends on besides the store's contents (the base IRI only
-    when the query has something to resolve against it: clients reaching the service by other
-    host names then share an answer)."""
+class AnswerKey(NamedTuple):
+    """Everything a response body depends on besides the store's contents."""
+
+    query: str
+    default_graph_uris: tuple[str, ...]
+    named_graph_uris: tuple[str, ...]
+    media_type: str
+    sees_personal_data: bool
+    base: str | None
+
+
+def answer_key(prepared: PreparedQuery, sees_personal_data: bool, base: str | None) -> AnswerKey:
+    """The answer cache's key of a query (the base IRI only when the query has something to
+    resolve against it: clients reaching the service by other host names then share an
+    answer)."""
     operation = prepared.request
-    return (
+    return AnswerKey(
         operation.query,
         tuple(operation.default_graph_uris),
         tuple(operation.named_graph_uris),

@@ -57,7 +57,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     runner = Runner(settings.query_timeout, on_runaway)
-    answers = AnswerCache(settings.answer_cache_mb * 1024 * 1024)
+    answers = AnswerCache(settings.answer_cache_mb * 1024 * 1024, changes=store.changed_predicates)
     state = ServiceState(
         store=store,
         settings=settings,

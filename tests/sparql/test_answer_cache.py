@@ -1,4 +1,4 @@
-"""The answer cache keeps whole answers for one content version of the store."""
+"""The answer cache keeps whole answers while the store's changes cannot touch them."""
 
 from __future__ import annotations
 
@@ -18,12 +18,40 @@ def test_an_answer_offered_is_given_back_at_the_same_version() -> None:
     assert (cache.hits, cache.misses) == (1, 1)
 
 
-def test_a_new_version_forgets_every_answer() -> None:
+NAME = "https://w3id.org/sckm/city/personName"
+STATUS = "https://w3id.org/sckm/city/status"
+QUERY = f"SELECT ?name WHERE {{ ?p <{NAME}> ?name }}"
+
+
+def _changes(known: dict[tuple[int, int], frozenset[str] | None]):
+    return lambda since, now: known.get((since, now))
+
+
+def test_a_new_version_drops_an_answer_when_the_changes_are_not_known() -> None:
     cache = AnswerCache(1024, min_seconds=0)
-    cache.offer("q", 4, 4, 1.0, kept(b"old"))
+    cache.offer("q", 4, 4, 1.0, KeptAnswer(b"old", JSON, None, QUERY))
     assert cache.get("q", 6) is None
     assert len(cache) == 0 and cache.size == 0
-    assert not cache.offer("r", 4, 4, 1.0, kept(b"older than what was seen"))
+
+
+def test_an_answer_the_changes_cannot_touch_is_given_at_the_new_version() -> None:
+    known = {(4, 6): frozenset({STATUS}), (6, 8): frozenset({NAME}), (4, 8): None}
+    cache = AnswerCache(1024, min_seconds=0, changes=_changes(known))
+    answer = KeptAnswer(b"names", JSON, None, QUERY)
+    cache.offer("q", 4, 4, 1.0, answer)
+    assert cache.get("q", 6) == answer  # a status was written: the names stand
+    assert cache.holds("q", 6)
+    assert cache.get("q", 8) is None  # a name was written
+    assert len(cache) == 0
+
+
+def test_an_answer_without_its_query_or_made_later_is_not_given() -> None:
+    cache = AnswerCache(1024, min_seconds=0, changes=_changes({(4, 6): frozenset({STATUS})}))
+    cache.offer("unknown", 4, 4, 1.0, kept(b"no query"))
+    assert cache.get("unknown", 6) is None  # no query: nothing to prove
+    cache.offer("later", 6, 6, 1.0, KeptAnswer(b"names", JSON, None, QUERY))
+    assert cache.get("later", 4) is None and cache.holds("later", 6)  # kept for its readers
+    assert not cache.offer("later", 4, 4, 1.0, KeptAnswer(b"older", JSON, None, QUERY))
 
 
 def test_what_is_not_worth_keeping_or_not_safe_to_keep_is_not_kept() -> None:
