@@ -290,12 +290,19 @@ def bench_refresh(people: int, seed: int, store: Path | None, check: bool) -> No
     show_default=True,
     help="Validate the writes against the shapes (KGSERVICE_VALIDATE_WRITES=all), or not.",
 )
-def bench_writes(people: int, seed: int, store: Path | None, validate: bool) -> None:
+@click.option(
+    "--questions",
+    is_flag=True,
+    help="Answer the named questions ahead first, and count those each write makes stale.",
+)
+def bench_writes(
+    people: int, seed: int, store: Path | None, validate: bool, questions: bool
+) -> None:
     """What one small write costs through the service: time, memory, the refresh after it."""
     from kgservice.bench.writes import bench_writes as run
 
     echo = lambda line: click.echo(line, err=True)  # noqa: E731
-    click.echo(run(people, seed, store=store, validate=validate, echo=echo))
+    click.echo(run(people, seed, store=store, validate=validate, echo=echo, questions=questions))
 
 
 @bench.command("serve")

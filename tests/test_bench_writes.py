@@ -22,3 +22,13 @@ def test_bench_writes_makes_five_valid_writes_and_times_them() -> None:
         float(row[3])
         assert row[5].strip().endswith("(around the change)")
     assert "validation on" in result.stdout
+
+
+def test_bench_writes_counts_the_named_questions_each_write_makes_stale() -> None:
+    result = CliRunner().invoke(cli, ["bench", "writes", "--people", "60", "--questions"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split("|") for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert rows[0][6].strip() == "named questions computed again"
+    again = [tuple(map(int, row[6].strip().split(" of "))) for row in rows[1:]]
+    assert len(again) == 5 and all(0 <= k <= n and n >= 29 for k, n in again)
+    assert any(k < n for k, n in again)  # a write keeps the answers it cannot change

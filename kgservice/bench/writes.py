@@ -8,9 +8,13 @@ name, an ``INSERT DATA`` of a new facility, a ``DELETE``/``INSERT … WHERE`` th
 resident to another village, a ``DELETE WHERE ; INSERT DATA`` that replaces the second name,
 and an ``INSERT DATA`` of a new village (a division code: the rules that read codes globally
 run over the whole city). For each the table gives the time to
-the response, the process's peak resident memory while it ran, and the time until
+the response, the process's peak resident memory while it ran, the time until
 ``graph:inferred`` is right again after it (the refresher's 0.5 s wait for a quiet moment
-included) and how it was refreshed. Figures are printed, never asserted.
+included) and how it was refreshed. With ``--questions`` the named questions are answered
+ahead into the answer cache before the first write, as ``kgservice serve`` does, and a column
+says how many had to be computed again after each write: those whose queries may read a
+predicate the write, its quality patch or the refresh touched (the peak memory then includes
+what the answers left resident). Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ class WriteCost:
     peak_mb: float | None
     refresh_seconds: float
     refresh: str  # what the refresh did
+    questions_again: int | None = None  # named questions whose kept answers it made stale
+    questions: int = 0
 
 
 def _requests(nodes: dict[str, str]) -> list[tuple[str, dict]]:
@@ -131,11 +137,15 @@ def _nodes(store) -> dict[str, str]:
     raise LookupError("the city has no resident with a village beside theirs, or no facility")
 
 
-def time_writes(path: Path, validate: bool, echo: Callable[[str], None]) -> list[WriteCost]:
+def time_writes(
+    path: Path, validate: bool, echo: Callable[[str], None], questions: bool = False
+) -> list[WriteCost]:
+    from kgservice.questions import load_catalog
     from kgservice.settings import load_settings
     from kgservice.store.embedded import open_embedded
     from kgservice.web.app import create_app
     from kgservice.web.state import EXTENSION
+    from kgservice.web.warming import warm_questions, warm_requests
 
     settings = load_settings(
         {
@@ -151,6 +161,10 @@ def time_writes(path: Path, validate: bool, echo: Callable[[str], None]) -> list
         app = create_app(settings, store)
         state = app.extensions[EXTENSION]
         client = app.test_client()
+        asked = warm_requests(load_catalog().values()) if questions else []
+        if asked:
+            warmed = warm_questions(state, asked)
+            echo(f"{warmed.kept} named questions answered ahead in {warmed.seconds:.1f} s")
         costs = []
         for name, request in _requests(_nodes(store)):
             before = getattr(state.reasoner, "last", None)
@@ -167,8 +181,18 @@ def time_writes(path: Path, validate: bool, echo: Callable[[str], None]) -> list
             refresh_seconds = time.perf_counter() - refreshed
             last = getattr(state.reasoner, "last", None)
             done = _refresh_kind(last if last is not before else None)
+            again = warm_questions(state, asked).computed if asked else None
             costs.append(
-                WriteCost(name, response.status_code, seconds, peak, refresh_seconds, done)
+                WriteCost(
+                    name,
+                    response.status_code,
+                    seconds,
+                    peak,
+                    refresh_seconds,
+                    done,
+                    again,
+                    len(asked),
+                )
             )
             echo(f"{name}: {response.status_code} in {seconds:.1f} s")
     finally:
@@ -185,19 +209,23 @@ def _refresh_kind(last: object) -> str:
 
 
 def table(people: int, validate: bool, costs: list[WriteCost]) -> str:
+    asked = any(c.questions_again is not None for c in costs)
     lines = [
         f"One small write through the service, a city of {people:,} people "
-        f"(validation {'on' if validate else 'off'}, reasoning on)",
+        f"(validation {'on' if validate else 'off'}, reasoning on"
+        f"{', named questions answered ahead' if asked else ''})",
         f"Machine: {machine()}",
         "",
-        "| write | status | time (s) | peak memory (MB) | graph:inferred right again after (s) |",
-        "|---|---:|---:|---:|---|",
+        "| write | status | time (s) | peak memory (MB) | graph:inferred right again after (s) |"
+        + (" named questions computed again |" if asked else ""),
+        "|---|---:|---:|---:|---|" + ("---:|" if asked else ""),
     ]
     for c in costs:
         peak = "—" if c.peak_mb is None else f"{c.peak_mb:,.0f}"
+        again = f" {c.questions_again} of {c.questions} |" if asked else ""
         lines.append(
             f"| {c.write} | {c.status} | {c.seconds:.2f} | {peak} | "
-            f"{c.refresh_seconds:.2f} ({c.refresh}) |"
+            f"{c.refresh_seconds:.2f} ({c.refresh}) |{again}"
         )
     return "\n".join(lines)
 
@@ -208,9 +236,11 @@ def bench_writes(
     store: Path | None = None,
     validate: bool = True,
     echo: Callable[[str], None] = lambda line: None,
+    questions: bool = False,
 ) -> str:
-    """Load a city (or copy the one kept in ``store``), time five small writes on it."""
+    """Load a city (or copy the one kept in ``store``), time five small writes on it (with
+    ``questions``, the named questions answered ahead and counted again after each)."""
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-writes-") as scratch:
         path = scratch_city(people, seed, store, Path(scratch), echo)
-        costs = time_writes(path, validate, echo)
+        costs = time_writes(path, validate, echo, questions)
     return table(people, validate, costs)

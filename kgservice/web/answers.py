@@ -14,8 +14,14 @@ from typing import NamedTuple
 from kgservice.privacy import is_personal_graph
 from kgservice.protocol.params import QueryRequest
 from kgservice.sparql.answer_cache import BodyRecorder, KeptAnswer
-from kgservice.sparql.execute import Answer, Emit, HiddenGraphs, PreparedQuery, answer_query
-from kgservice.sparql.execute import prepare_query as prepare
+from kgservice.sparql.execute import (
+    Answer,
+    Emit,
+    HiddenGraphs,
+    PreparedQuery,
+    answer_query,
+    prepare_query,
+)
 from kgservice.web.state import ServiceState
 
 #: The response header that tells an answer was cut at ``KGSERVICE_MAX_ROWS``.
@@ -47,7 +53,7 @@ def answer_for(
     time limit and offered to the answer cache."""
     store, limits = state.store, state.limits
     hidden = hidden_graphs_for(reader.sees_personal_data)
-    prepared = prepare(
+    prepared = prepare_query(
         store,
         operation,
         limits,
