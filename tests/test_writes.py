@@ -638,11 +638,12 @@ def test_an_upload_s_new_blank_nodes_go_in_without_rewriting_the_graph(store) ->
 
 
 def test_a_write_that_changes_no_finding_leaves_the_results_and_the_kept_answers(
-    store, audit_log
+    store, audit_log, caplog
 ) -> None:
-    """A conforming write that changes no finding restates only the report's conformance and
-    time in graph:quality; an answer kept before it, of a query that reads neither the written
-    property nor the report, is given again without being computed."""
+    """A conforming write that changes no finding (a facility's status, to another in the code
+    list) restates only the report's conformance and time in graph:quality; an answer kept
+    before it, of a query that reads neither the status nor the report, is given again without
+    being computed."""
     from kgservice.web.state import EXTENSION
 
     client = client_for(store, audit_log)
@@ -650,10 +651,24 @@ def test_a_write_that_changes_no_finding_leaves_the_results_and_the_kept_answers
     answers.min_seconds = 0
     people = f"SELECT (COUNT(?p) AS ?n) WHERE {{ ?p a <{CITY}NaturalPerson> }}"
     first = client.get("/sparql", query_string={"query": people})
+    flagged = {f.focus for f in validate_store(store)}
+    facility = next(
+        row["f"].value
+        for row in store.select(
+            f"SELECT ?f WHERE {{ GRAPH <{FACILITIES}> {{ ?f <{CITY}facilityStatus> ?s }} }}"
+        )
+        if row["f"].value not in flagged
+    )
+    status = "https://w3id.org/sckm/codes/facility-status-out-of-service"
+    triple = f"<{facility}> <{CITY}facilityStatus>"
+    change = (
+        f"DELETE WHERE {{ GRAPH <{FACILITIES}> {{ {triple} ?s }} }} ;"
+        f" INSERT DATA {{ GRAPH <{FACILITIES}> {{ {triple} <{status}> }} }}"
+    )
     before = quality_report(store)
-    person = a_person(store)
-    note = f'INSERT DATA {{ GRAPH <{POPULATION}> {{ <{person}> <{CITY}note> "moved in 2026" }} }}'
-    assert update(client, note).status_code == 204
+    with caplog.at_level(logging.INFO, logger="kgservice.write_validation"):
+        assert update(client, change).status_code == 204
+    assert re.search(r"validated the write on [1-9][0-9]* focus node", caplog.text), caplog.text
     assert isomorphic(quality_report(store), before)
     again = client.get("/sparql", query_string={"query": people})
     assert (again.data, answers.hits) == (first.data, 1)

@@ -42,6 +42,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from kgservice.sparql.lexer import Token, is_relative_iri, prologue, term_iri, tokens
 
 _BLANKED = frozenset({"iri", "string", "number", "langtag"})
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _PARSER_LOCK = threading.Lock()  # pyparsing's packrat cache is shared module state
 SKELETON_CACHE_SIZE = 4096
 VERDICT_CACHE_SIZE = 1024
@@ -71,11 +72,13 @@ def _reads_predicates(text: str, found: list[Token], predicates: frozenset[str])
 
 
 def _names_read_or_unknown(found: list[Token], predicates: frozenset[str]) -> bool:
-    """Whether a name in the query is one of ``predicates``, or cannot be resolved as the store
-    will (:func:`unresolvable`)."""
+    """Whether a name in the query is one of ``predicates`` (the keyword ``a`` is
+    ``rdf:type``), or cannot be resolved as the store will (:func:`unresolvable`)."""
     prefixes, base = prologue(found)
     return any(
-        unresolvable(token, prefixes, base) or term_iri(token, prefixes, base) in predicates
+        unresolvable(token, prefixes, base)
+        or term_iri(token, prefixes, base) in predicates
+        or (token.kind == "name" and token.text == "a" and RDF_TYPE in predicates)
         for token in found
     )
 

@@ -90,3 +90,26 @@ def test_names_are_checked_on_every_query_with_a_known_structure() -> None:
     assert reads("SELECT * WHERE { ?s city:citizenId ?o }") is True
     assert reads("SELECT * WHERE { ?s <https://example.org/x> ?o }") is False
     assert reads(f"SELECT * WHERE {{ ?s <{CITIZEN_ID}> ?o }}") is True
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("SELECT * WHERE { ?p a city:NaturalPerson }", True),
+        ("SELECT * WHERE { ?p city:x ?o ; a city:NaturalPerson }", True),
+        (
+            "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n"
+            "SELECT * WHERE { ?p rdf:type ?c }",
+            True,
+        ),
+        ("SELECT ?a WHERE { ?a city:x ?o }", False),  # a variable named a
+        ("SELECT * WHERE { ?p city:a ?o }", False),  # a local name a
+    ],
+)
+def test_the_keyword_a_reads_rdf_type(query: str, expected: bool) -> None:
+    """A write of types must reach the answers of queries that say ``a``."""
+    text = PROLOGUE + query
+    assert reads_predicates(text, list(tokens(text)), frozenset({RDF_TYPE})) is expected

@@ -51,6 +51,10 @@ SEQUENCES = {
         f"DELETE DATA {{ <{EX}s> <{EX}p> 'one' }} ; "
         f"INSERT {{ ?s <{EX}q> ?o }} WHERE {{ ?s <{EX}p> ?o }}"
     ),
+    "a WHERE that says `a` after types were written": (
+        f"INSERT DATA {{ <{EX}u> a <{EX}Old> }} ; "
+        f"INSERT {{ ?s <{EX}note> 'old' }} WHERE {{ ?s a <{EX}Old> }}"
+    ),
     "a WHERE over any predicate after a change": (
         f"DELETE DATA {{ <{EX}s> <{EX}p> 'one' }} ; DELETE WHERE {{ <{EX}s> ?p ?o }}"
     ),
