@@ -32,7 +32,8 @@ class ServiceState:
     personal_properties: frozenset[str] = frozenset()
     #: keeps graph:inferred right after writes (None: KGSERVICE_REASONING=off)
     reasoner: Refresher | None = None
-    #: whole answers of queries asked again, until the next write (KGSERVICE_ANSWER_CACHE_MB)
+    #: whole answers of queries asked again, until a write may change them
+    #: (KGSERVICE_ANSWER_CACHE_MB)
     answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
 
     def written(self, changed: Iterable[ox.Quad] | None = None) -> None:
