@@ -445,10 +445,11 @@ def delta_update(delta: Delta, store: Store) -> str:
     return " ;\n".join(operations)
 
 
-def touched_predicates(delta: Delta, store: Store) -> frozenset[str] | None:
+def touched_predicates(delta: Delta) -> frozenset[str] | None:
     """The predicates of the triples :func:`delta_update` adds or removes; ``None`` when it
-    drops a graph, or rewrites one whole (its blank nodes get new names)."""
-    if delta.dropped or _rewritten_graphs(delta, store):
+    drops a graph, or may rewrite one whole (a quad with a blank node: the graph's blank nodes
+    may get new names), not looked up again here."""
+    if delta.dropped or any(_blanks(quad) for quad in delta.added | delta.removed):
         return None
     return frozenset(quad.predicate.value for quad in delta.added | delta.removed)
 
@@ -550,7 +551,7 @@ def _commit_locked(store: Store, write: Write, policy: Policy) -> Delta:
             if not write.may_commit():
                 raise StoreTimeout("the write passed its time limit before it was applied")
             update = delta_update(delta, base)
-            touches = touched_predicates(delta, base)
+            touches = touched_predicates(delta)
             if checked is not None and checked.quality_update:
                 update += f" ;\n{checked.quality_update}"
                 touches = None if touches is None else touches | checked.quality_touches
