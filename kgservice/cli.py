@@ -123,6 +123,12 @@ def _numbers(value: str, what: str) -> list[int]:
 )
 @LOAD_GENERATOR_OPTION
 @click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep each size's loaded city in FOLDER/<people> and reuse it (questions, HTTP).",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -140,6 +146,7 @@ def bench(
     seconds: float,
     clients: str,
     http_client: str,
+    store: Path | None,
     json_out: Path | None,
 ) -> None:
     """Benchmarks that print a table (figures are measured here, never asserted in tests).
@@ -169,6 +176,7 @@ def bench(
         seconds=seconds,
         clients=tuple(_numbers(clients, "--clients")),
         http_client=http_client,
+        store=store,
     )
     text, failures = run_suite(options, json_out, echo=lambda line: click.echo(line, err=True))
     click.echo(text)
@@ -350,6 +358,12 @@ def bench_writes(
     help="KGSERVICE_THREADS of the service (and of the floors).  [default: the service's default]",
 )
 @click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Reuse the city kept in this folder by `bench questions --store` (it is copied).",
+)
+@click.option(
     "--json",
     "json_out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -365,6 +379,7 @@ def bench_serve(
     reader: str,
     workers: int | None,
     threads: int | None,
+    store: Path | None,
     json_out: Path | None,
 ) -> None:
     """HTTP query throughput of `kgservice serve` beside `oxigraph serve`, same data and queries."""
@@ -382,6 +397,7 @@ def bench_serve(
             reader=reader,
             workers=workers,
             threads=threads,
+            kept=store,
             echo=lambda line: click.echo(line, err=True),
         )
     )

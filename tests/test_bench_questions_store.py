@@ -33,3 +33,38 @@ def test_a_folder_that_is_not_a_kept_city_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a kept bench city"):
         bench_questions(60, 1, store=tmp_path)
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_bench_serve_serves_a_copy_of_the_kept_city(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kgservice.cli import cli
+    from kgservice.store import open_embedded
+
+    folder = tmp_path / "bench"
+    bench_questions(60, 1, store=folder, only=frozenset({"quality-by-rule"}))
+    kept = open_embedded(folder / "store")
+    quads = kept.quad_count()
+    kept.close()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "serve",
+            "--people",
+            "60",
+            "--seconds",
+            "0.2",
+            "--concurrency",
+            "1",
+            "--client",
+            "python",
+            "--store",
+            str(folder),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "reusing the city of 60 people" in result.output
+    assert "generated and loaded" not in result.output
+    assert f"{quads:,} quads" in result.output  # the servers held the kept city's quads
+    assert (folder / "store").is_dir()  # served from a copy: the kept city stays

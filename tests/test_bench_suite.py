@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kgservice.bench.suite import http_ratios, ingest_ratio, validation_figures
@@ -74,3 +75,51 @@ def test_a_failed_section_keeps_the_others_and_sets_the_exit_code(monkeypatch) -
     (row,) = [line for line in result.output.splitlines() if line.startswith("| 30 |")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
     assert cells[6] != "—" and cells[7:] == ["failed", "failed"]
+
+
+@pytest.fixture
+def loads(monkeypatch) -> list[Path]:
+    """The folders cities are generated and loaded into (the real loader, counted)."""
+    from kgservice.bench import questions
+
+    folders: list[Path] = []
+    real_load = questions.load_city
+
+    def counted_load(people, seed, folder, echo):
+        folders.append(folder)
+        return real_load(people, seed, folder, echo)
+
+    monkeypatch.setattr(questions, "load_city", counted_load)
+    return folders
+
+
+def _questions_and_http(people: str, *more: str) -> list[str]:
+    return ["bench", "--people", people, "--runs", "1", "--seconds", "0.2", "--clients", "1,2",
+            "--client", "python", "--sections", "questions,http", *more]  # fmt: skip
+
+
+def test_questions_and_every_http_run_share_one_loaded_city_kept_with_store(
+    tmp_path: Path, loads: list[Path]
+) -> None:
+    kept = tmp_path / "kept"
+    result = CliRunner().invoke(cli, _questions_and_http("30", "--store", str(kept)))
+    assert result.exit_code == 0, result.output
+    assert loads == [kept / "30"]  # once, for the questions and both HTTP runs
+    assert "1 concurrent client(s):" in result.output
+    assert "2 concurrent client(s):" in result.output
+    assert json.loads((kept / "30" / "bench-city.json").read_text()) == {"people": 30, "seed": 1}
+
+    only_questions = ["bench", "--people", "30", "--runs", "1", "--sections", "questions"]
+    again = CliRunner().invoke(cli, [*only_questions, "--store", str(kept)])
+    assert again.exit_code == 0, again.output
+    assert loads == [kept / "30"]  # the kept city is reused
+    assert f"reusing the city of 30 people in {kept / '30' / 'store'}" in again.output
+
+
+def test_without_store_the_suite_loads_each_size_once_in_its_own_folder(
+    loads: list[Path],
+) -> None:
+    result = CliRunner().invoke(cli, _questions_and_http("20,30"))
+    assert result.exit_code == 0, result.output
+    assert len(loads) == 2 and all(folder.name == "city" for folder in loads)
+    assert not any(folder.exists() for folder in loads)  # the run's temporary folder is gone

@@ -239,30 +239,29 @@ class City:
     queries: list[BenchQuery]
 
 
-def prepare_city(people: int, seed: int, workdir: Path, echo: Callable[[str], None]) -> City:
-    """Generate the city, load it with the ontology as ``kgservice load`` does (graph:inferred
-    and graph:quality included), compact it and copy it for Oxigraph: both servers hold the
-    same quads."""
-    from kgservice.generator import GeneratorConfig, generate_city
-    from kgservice.loading import ensure_ontology, load_sources, refresh_derived
-    from kgservice.reasoning import MATERIALIZE
+def prepare_city(
+    people: int,
+    seed: int,
+    workdir: Path,
+    echo: Callable[[str], None],
+    kept: Path | None = None,
+) -> City:
+    """The city loaded as ``kgservice load`` does (graph:inferred and graph:quality included,
+    compacted), in ``workdir``: generated and loaded now, or copied from the one kept in
+    ``kept`` (loaded there first if it is not yet: :func:`~kgservice.bench.questions.kept_city`);
+    and a copy of it for Oxigraph: both servers hold the same quads."""
+    from kgservice.bench.questions import scratch_city
     from kgservice.store import open_embedded
 
-    generate_city(GeneratorConfig(people=people, seed=seed), workdir / "city")
-    store = open_embedded(workdir / "store")
+    path = scratch_city(people, seed, kept, workdir, echo)
+    store = open_embedded(path)
     try:
-        ensure_ontology(store)
-        for loaded in load_sources(store, [workdir / "city"]):
-            echo(f"loaded {loaded.source_id}: {loaded.triples:,} triples")
-        for line in refresh_derived(store, MATERIALIZE):
-            echo(line)
-        store.optimize()  # as `kgservice load`
         store.oxigraph.backup(str(workdir / "oxigraph-store"))
         quads = store.quad_count()
         queries = city_queries(store.oxigraph)
     finally:
         store.close()
-    return City(workdir / "store", workdir / "oxigraph-store", quads, queries)
+    return City(path, workdir / "oxigraph-store", quads, queries)
 
 
 # --- the servers ----------------------------------------------------------------------------
@@ -916,9 +915,11 @@ def bench_serve(
     reader: str = "anonymous",
     only: Iterable[str] | None = None,
     workers: int | None = None,
+    kept: Path | None = None,
     echo: Callable[[str], None] = lambda line: None,
 ) -> str:
-    """Load a city, start both servers, check the results agree, measure; the table.
+    """Load a city (or copy the one kept in ``kept``), start both servers, check the results
+    agree, measure; the table.
 
     ``reader`` ``anonymous`` queries as the public does: the service hides the raw personal
     graphs, so its queries run over the visible graphs named one by one. ``privileged`` sends
@@ -931,7 +932,7 @@ def bench_serve(
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-serve-") as tmp:
         workdir = Path(tmp)
-        city = prepare_city(people, seed, workdir, echo)
+        city = prepare_city(people, seed, workdir, echo, kept)
         if only is not None:
             chosen = set(only)
             city.queries = [query for query in city.queries if query.name in chosen]

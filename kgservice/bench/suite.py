@@ -10,6 +10,10 @@ For each city size, in this order (each section is the command of its own, run i
   ``oxigraph serve`` on the same data and queries, at each client count, the service's row cap
   off (``--max-rows 0``) so that both send every row of the long answers.
 
+The questions and every HTTP run share one loaded city per size (a copy of it for each HTTP
+run): loading is most of a large size's time (35 minutes at 1,000,000 people). ``--store``
+keeps it in ``FOLDER/<people>`` for the next run, so a size's sections can be run apart.
+
 A section that fails (a missing tool, servers that disagree) is reported as failed and the next
 one runs: its error decides the exit code once everything is printed.
 
@@ -49,6 +53,13 @@ class SuiteOptions:
     seconds: float = 10.0  # HTTP: per query, server and client count
     clients: tuple[int, ...] = (1, 4, 16)
     http_client: str = "auto"
+    #: Where each size's loaded city is kept (``<store>/<people>``) between runs; ``None``: in
+    #: the run's own temporary folder, loaded once for the questions and every HTTP run.
+    store: Path | None = None
+
+    def kept_city(self, people: int, work: Path) -> Path:
+        """The folder the questions and HTTP sections of ``people`` share their city in."""
+        return self.store / str(people) if self.store is not None else work / "city"
 
 
 @dataclass
@@ -114,11 +125,11 @@ def run_validation(options: SuiteOptions, people: int, work: Path) -> tuple[dict
 
 
 def run_questions(
-    options: SuiteOptions, people: int, work: Path, echo: Callable[[str], None]
+    options: SuiteOptions, people: int, kept: Path, echo: Callable[[str], None]
 ) -> tuple[dict, str]:
     from kgservice.bench import questions
 
-    store = questions.load_city(people, options.seed, work, echo)
+    store = questions.kept_city(people, options.seed, kept, echo)
     timings = questions.time_questions(store, options.runs, echo)
     figures = {
         "people": people,
@@ -140,7 +151,7 @@ def run_questions(
 
 
 def run_http(
-    options: SuiteOptions, people: int, work: Path, echo: Callable[[str], None]
+    options: SuiteOptions, people: int, work: Path, kept: Path, echo: Callable[[str], None]
 ) -> tuple[dict, str]:
     from kgservice.bench.serve import bench_serve
 
@@ -156,6 +167,7 @@ def run_http(
             seed=options.seed,
             client=options.http_client,
             max_rows=0,  # both servers send every row (a long answer passes 10,000 rows)
+            kept=kept,  # copied for each client count: loaded once
             echo=echo,
         )
         figures[str(clients)] = json.loads(out.read_text(encoding="utf-8"))
@@ -168,12 +180,13 @@ def run_size(options: SuiteOptions, people: int, echo: Callable[[str], None]) ->
     report = SizeReport(people)
     with tempfile.TemporaryDirectory(prefix="kgservice-bench-suite-") as folder:
         work = Path(folder)
+        kept = options.kept_city(people, work)
         for section in options.sections:
             echo(f"{people:,} people: {section}")
             part = work / section
             part.mkdir()
             try:
-                figures, text = _run_section(section, options, people, part, echo)
+                figures, text = _run_section(section, options, people, part, kept, echo)
             except KGServiceError as error:  # the other sections' figures are kept
                 echo(f"{people:,} people: {section} failed: {error.message}")
                 report.failures.append(error)
@@ -184,15 +197,20 @@ def run_size(options: SuiteOptions, people: int, echo: Callable[[str], None]) ->
 
 
 def _run_section(
-    section: str, options: SuiteOptions, people: int, part: Path, echo: Callable[[str], None]
+    section: str,
+    options: SuiteOptions,
+    people: int,
+    part: Path,
+    kept: Path,
+    echo: Callable[[str], None],
 ) -> tuple[dict, str]:
     if section == "ingest":
         return run_ingest(options, people, part)
     if section == "validation":
         return run_validation(options, people, part)
     if section == "questions":
-        return run_questions(options, people, part, echo)
-    return run_http(options, people, part, echo)
+        return run_questions(options, people, kept, echo)
+    return run_http(options, people, part, kept, echo)
 
 
 # ------------------------------------------------------------------------------ summary

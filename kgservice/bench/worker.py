@@ -40,9 +40,14 @@ def run_pyshacl(data: Path, shapes_dir: Path) -> set[Key]:
 
 
 def run_jena(data: Path, shapes_dir: Path) -> set[Key]:
-    from kgservice.validation.jena import jena_shacl_validate, report_keys
+    from kgservice.validation.jena import (
+        JVM_THROUGHPUT_OPTIONS,
+        jena_shacl_validate,
+        report_keys,
+    )
 
-    report = jena_shacl_validate(sorted(shapes_dir.glob("*.ttl")), data, timeout=86400)
+    shapes = sorted(shapes_dir.glob("*.ttl"))
+    report = jena_shacl_validate(shapes, data, timeout=86400, jvm_options=JVM_THROUGHPUT_OPTIONS)
     return report_keys(report)
 
 
