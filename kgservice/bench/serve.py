@@ -400,6 +400,10 @@ def service_server(
         "KGSERVICE_MAX_ROWS": str(max_rows),
         "KGSERVICE_LOG_LEVEL": "WARNING",
         "KGSERVICE_ANSWER_CACHE_MB": "0",  # engine beside engine: no answer is sent from memory
+        # The clients' limit, not the service's 30 s: `oxigraph serve` has none, and a long
+        # question of a large city (people-per-county at 1,000,000 people) must be answered
+        # by both servers for their results to be compared.
+        "KGSERVICE_QUERY_TIMEOUT": str(int(REQUEST_TIMEOUT)),
     }
     if token:
         env["KGSERVICE_PERSONAL_DATA_TOKEN"] = token
