@@ -21,8 +21,11 @@ SPARQL CONSTRUCT queries on a scratch in-memory Oxigraph store, semi-naively (ea
 the rules to the triples the previous round added) until a round adds nothing. A transitive
 property's closure is one path query on a scratch store holding that property's triples only
 (Oxigraph's in-memory store looks a pattern up by one term, so a county's thousands of other
-triples would slow every step of the path). Only triples no input graph asserts are kept, so a
-count over asserted and inferred triples counts nothing twice.
+triples would slow every step of the path). Types are reasoned apart: the rounds never store
+them, the types they entail are worked out from the class tree when asked (most of a city's
+entailments; at 100,000 people this cut the peak memory of a rebuild from 1.26 to 0.92 GB).
+Only triples no input graph asserts are kept, so a count over asserted and inferred triples
+counts nothing twice.
 
 Writing: ``graph:inferred`` changes in one update (readers see the old graph or the new one,
 never half of it): the first time by :meth:`~kgservice.store.base.Store.replace_graph`, then by
@@ -212,6 +215,8 @@ def _as_update(rule: str) -> str:
 
 _NEXT = "urn:kgservice:reasoning:next"  # the triples the current round added
 _FACTS = "urn:kgservice:reasoning:facts"  # the input triples (after the first round)
+_TYPES = "urn:kgservice:reasoning:types"  # the input types, when they are reasoned apart
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
 _UPDATES = tuple(_as_update(rule) for rule in _RULES)
 _ADD_BATCH = 100_000  # transitive-closure triples added to the scratch store at once
 
@@ -223,17 +228,33 @@ class _Scratch:
     rounds derived is the default graph less ``_FACTS`` (the facts are fewer than what they
     entail, so they are the ones kept twice).
 
+    Types are reasoned apart (:class:`_Types`): a type only ever entails the types above its
+    class, and no rule reads a type to derive anything else, so the input types are kept once
+    (graph ``_TYPES``) and the types they entail are worked out when asked, never stored. In a
+    city they are most of the facts and of the entailments (at 1,000,000 people 1.3 million
+    types entail about five million); kept in the rounds' graphs they took most of the memory.
+    Unless ``rdf:type`` is itself in a property axiom: then types go through the rounds too.
+
     Triples stay in the store rather than in Python sets: a Python ``ox.Triple`` takes about
     400 bytes, and a city of a million people has about ten million facts and entailments.
     """
 
     def __init__(self, tbox: TBox, facts: Iterable[ox.Triple]) -> None:
         self.store = ox.Store()
+        self.types = _Types(self.store, tbox) if _RDF_TYPE.value not in tbox.properties else None
         self.store.extend(_quads(tbox.axioms, ox.NamedNode(_TBOX)))
         for block in _blocks(facts, _ADD_BATCH):
-            self.store.extend(_quads(block, ox.DefaultGraph()))
+            if self.types is None:
+                self.store.extend(_quads(block, ox.DefaultGraph()))
+                continue
+            self.store.extend(
+                _quads((t for t in block if t.predicate != _RDF_TYPE), ox.DefaultGraph())
+            )
+            self.store.extend(
+                _quads((t for t in block if t.predicate == _RDF_TYPE), self.types.graph)
+            )
         self.store.update(f"INSERT {{ GRAPH <{_DELTA}> {{ ?s ?p ?o }} }} WHERE {{ ?s ?p ?o }}")
-        self.facts = self._count(None)
+        self.facts = self._count(None) + (self._count(_TYPES) if self.types else 0)
         self.first = True
 
     def _count(self, graph: str | None) -> int:
@@ -277,6 +298,8 @@ class _Scratch:
 
     def derives(self, triple: ox.Triple) -> bool:
         """Whether the rounds derived ``triple`` (it is known and not a fact)."""
+        if self.types is not None and triple.predicate == _RDF_TYPE:
+            return self.types.derives(triple)
         s, p, o = triple.subject, triple.predicate, triple.object
         return ox.Quad(s, p, o, ox.DefaultGraph()) in self.store and (
             ox.Quad(s, p, o, ox.NamedNode(_FACTS)) not in self.store
@@ -288,6 +311,65 @@ class _Scratch:
         for quad in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
             if ox.Quad(quad.subject, quad.predicate, quad.object, facts) not in store:
                 yield quad.triple
+        if self.types is not None:
+            yield from self.types.derived()
+
+
+class _Types:
+    """The input types (graph ``_TYPES`` of the scratch store) and the types they entail:
+    ``x a D`` for every class ``D`` above a class of ``x`` (``rdfs:subClassOf``,
+    ``owl:equivalentClass`` either way, transitively: the ``cax-sco``/``cax-eqc`` rules closed
+    at once) that is not a class of ``x`` already."""
+
+    def __init__(self, store: ox.Store, tbox: TBox) -> None:
+        self.store = store
+        self.graph = ox.NamedNode(_TYPES)
+        self.above = _classes_above(tbox)
+
+    def _own(self, node: ox.NamedNode | ox.BlankNode) -> list[str]:
+        found = self.store.quads_for_pattern(node, _RDF_TYPE, None, self.graph)
+        return [quad.object.value for quad in found]
+
+    def derives(self, triple: ox.Triple) -> bool:
+        own = self._own(triple.subject)  # type: ignore[arg-type]
+        wanted = triple.object.value
+        return wanted not in own and any(wanted in self.above.get(c, ()) for c in own)
+
+    def derived(self) -> Iterator[ox.Triple]:
+        """Each entailed type once: from the first class of its node (by IRI) it is above."""
+        for quad in self.store.quads_for_pattern(None, _RDF_TYPE, None, self.graph):
+            above = self.above.get(quad.object.value)
+            if not above:
+                continue
+            own = self._own(quad.subject)  # type: ignore[arg-type]
+            mine = quad.object.value
+            others = [self.above.get(c, {}) for c in own if c < mine]
+            for name, node in above.items():
+                if name not in own and not any(name in other for other in others):
+                    yield ox.Triple(quad.subject, _RDF_TYPE, node)
+
+
+def _classes_above(tbox: TBox) -> dict[str, dict[str, ox.NamedNode]]:
+    """For each class of a class axiom, the classes above it (itself too when in a cycle)."""
+    sub_class, equivalent = str(RDFS.subClassOf), str(OWL.equivalentClass)
+    up: dict[str, set[str]] = {}
+    for triple in tbox.axioms:
+        s, p, o = triple.subject.value, triple.predicate.value, triple.object.value
+        if p in (sub_class, equivalent):
+            up.setdefault(s, set()).add(o)
+        if p == equivalent:
+            up.setdefault(o, set()).add(s)
+    above: dict[str, dict[str, ox.NamedNode]] = {}
+    for start in up:
+        seen: set[str] = set()
+        todo = list(up[start])
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(up.get(name, ()))
+        above[start] = {name: ox.NamedNode(name) for name in sorted(seen)}
+    return above
 
 
 def run_rules(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[_Scratch, int]:
@@ -336,25 +418,27 @@ def _insert_inferred(store: EmbeddedStore, triples: Iterable[ox.Triple]) -> int:
     """Make ``graph:inferred``, which the store does not hold, from ``triples``; how many.
 
     Under :data:`~kgservice.store.embedded.BULK_BATCH` triples it appears in one atomic step.
-    More (a city of a million people entails millions) are added a batch at a time, each batch
-    one atomic bulk ingestion: one transaction of them would take gigabytes. Readers may see it
-    grow then, and a run killed half-way leaves part of it, which the next run completes (it
-    writes the difference).
+    More (a city of a million people entails millions) are added a batch at a time as they
+    come, each batch one atomic bulk ingestion: one transaction of them would take gigabytes,
+    and so would their text held until the last. Readers may see it grow then, and a run
+    killed half-way leaves part of it, which the next run completes (it writes the difference).
     """
     graph = INFERRED_GRAPH
-    documents: list[tuple[bytes, int]] = []
+    pending: list[tuple[bytes, int]] = []  # serialised batches not yet ingested
+    count = 0
+    in_batches = False  # the graph passed BULK_BATCH triples: each batch goes in as it comes
     for block in _blocks(triples, BULK_BATCH // 2):
         quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in block]
-        documents.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads)))
+        pending.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads)))
+        count += len(quads)
         del quads
-    count = sum(quads for _, quads in documents)
-    if not count:
-        return 0
-    if count < BULK_BATCH:
-        store.insert_nquads(b"".join(document for document, _ in documents), count)
-    else:
-        for document, quads in documents:
-            store.insert_nquads(document, quads)
+        in_batches = in_batches or count >= BULK_BATCH
+        if in_batches:
+            for document, size in pending:
+                store.insert_nquads(document, size)
+            pending = []
+    if pending:  # all of them, under BULK_BATCH: one step
+        store.insert_nquads(b"".join(document for document, _ in pending), count)
     return count
 
 

@@ -154,6 +154,47 @@ def test_every_rule_kind_equals_owlrl() -> None:
     assert rounds >= 2
 
 
+MANY_TYPES = """
+@prefix ex: <http://example.org/> .
+ex:a a ex:Town , ex:Locality , ex:Settlement .
+ex:b a ex:Place , ex:Town .
+ex:c a ex:Unrelated , ex:Town .
+"""
+
+
+def test_a_node_of_several_classes_gets_each_entailed_type_once() -> None:
+    """Types are reasoned apart from the rounds (never stored): a type above two classes of a
+    node is derived once, and a class the node already has is not derived."""
+    from kgservice.reasoning import run_rules
+
+    tbox = TBox(frozenset(quad.triple for quad in ox.parse(TOY, ox.RdfFormat.TURTLE)))
+    data = [quad.triple for quad in ox.parse(MANY_TYPES, ox.RdfFormat.TURTLE)]
+    scratch, _ = run_rules(tbox, data)
+    derived = list(scratch.derived())
+    assert len(derived) == len(set(derived))
+    assert as_strings(derived) == owlrl_entailed(tbox, data)
+    assert ("http://example.org/a", str(RDF.type), "http://example.org/Place") in as_strings(
+        derived
+    )
+    assert all(scratch.derives(triple) for triple in derived)
+    assert not any(scratch.derives(triple) for triple in data)
+
+
+def test_types_go_through_the_rounds_when_rdf_type_is_in_a_property_axiom() -> None:
+    """A property below ``rdf:type`` entails types, which entail the types above them, and
+    may entail a type the node has already: the types cannot be reasoned apart then."""
+    extra = f"ex:kind rdfs:subPropertyOf <{RDF.type}> ."
+    axioms = [quad.triple for quad in ox.parse(TOY + extra, ox.RdfFormat.TURTLE)]
+    tbox = TBox(frozenset(axioms))
+    text = "@prefix ex: <http://example.org/> . ex:q ex:kind ex:Town ; a ex:Town . ex:r a ex:Town ."
+    data = [quad.triple for quad in ox.parse(text, ox.RdfFormat.TURTLE)]
+    derived, _ = closure(tbox, data)
+    about_data = {"http://example.org/q", "http://example.org/r"}  # owlrl types the vocabulary
+    expected = {t for t in owlrl_entailed(tbox, data) if t[0] in about_data}
+    assert as_strings(derived) == expected
+    assert ("http://example.org/q", str(RDF.type), "http://example.org/Place") in expected
+
+
 # --- what goes in, and what does not ---------------------------------------------------------
 
 
