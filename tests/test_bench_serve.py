@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -143,3 +144,54 @@ def test_wrk_output_and_statistics() -> None:
     assert sample.percentile(50) == 0.2 and sample.percentile(95) == 0.9
     assert Sample().percentile(50) is None
     assert geometric_mean([0.5, 2.0, None]) == pytest.approx(1.0)
+
+
+def _busy_server(tmp_path: Path, name: str, busy_seconds: float) -> Server:
+    """A process that uses a core for ``busy_seconds`` and then sleeps, as a server still
+    answering abandoned requests does."""
+    import sys
+
+    burn = f"import time\nend = time.time() + {busy_seconds}\nwhile time.time() < end: pass\n"
+    command = [sys.executable, "-c", burn + "time.sleep(60)"]
+    server = Server(name, command, 0, tmp_path / f"{name}.log", "/")
+    server.process = subprocess.Popen(command)
+    return server
+
+
+def test_settle_waits_until_every_server_is_at_rest(tmp_path: Path) -> None:
+    import time
+
+    from kgservice.bench.serve import settle
+
+    servers = [_busy_server(tmp_path, "a", 0.0), _busy_server(tmp_path, "b", 2.0)]
+    said: list[str] = []
+    try:
+        started = time.monotonic()
+        settle(servers, said.append, timeout=30)
+        assert time.monotonic() - started >= 1.5  # b was busy for two seconds
+        assert said == ["the servers are at rest again"]
+        busy = [_busy_server(tmp_path, "c", 30.0)]
+        servers += busy
+        settle(busy, said.append, timeout=1.5)
+        assert said[-1] == "a server was still busy after 1.5 s; measuring anyway"
+    finally:
+        for server in servers:
+            server.process.kill()  # type: ignore[union-attr]
+            server.process.wait()  # type: ignore[union-attr]
+
+
+def test_a_query_no_server_answers_alone_in_time_stops_with_its_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from kgservice.bench import serve
+
+    monkeypatch.setattr(serve, "REQUEST_TIMEOUT", 0.5)
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        server = Server("oxigraph", [], silent.getsockname()[1], tmp_path / "s.log", "/query")
+        query = BenchQuery("people-per-county", "select", "SELECT * {}", "a long question")
+        with pytest.raises(serve.BenchError, match="people-per-county: oxigraph did not answer"):
+            serve._warm_up(server, query)

@@ -123,3 +123,35 @@ def test_without_store_the_suite_loads_each_size_once_in_its_own_folder(
     assert result.exit_code == 0, result.output
     assert len(loads) == 2 and all(folder.name == "city" for folder in loads)
     assert not any(folder.exists() for folder in loads)  # the run's temporary folder is gone
+
+
+def test_an_unexpected_error_in_a_section_keeps_the_others_and_the_json(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from kgservice.bench import serve
+
+    def time_out(*args, **kwargs):
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(serve, "bench_serve", time_out)
+    out = tmp_path / "suite.json"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "bench",
+            "--people",
+            "30",
+            "--runs",
+            "1",
+            "--sections",
+            "questions,http",
+            "--json",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "http failed: http: TimeoutError: timed out" in result.output
+    assert "Named questions on a generated city" in result.output
+    (size,) = json.loads(out.read_text(encoding="utf-8"))["sizes"]
+    assert size["http"] == {"error": "http: TimeoutError: timed out"}
+    assert {q["question"] for q in size["questions"]["questions"]} >= {"division-summary"}

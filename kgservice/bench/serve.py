@@ -67,6 +67,10 @@ N_TRIPLES = "application/n-triples"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
 REQUEST_TIMEOUT = 60.0
+#: Before a query is measured, each server is given this long at most to finish the requests
+#: the clients of the last slice gave up on (a server goes on computing them).
+SETTLE_TIMEOUT = 600.0
+_IDLE_SHARE = 0.1  # a server using less of a core than this over half a second is at rest
 WRK_MARK = "KGSERVICE-WRK"
 
 PREFIXES = """\
@@ -699,7 +703,8 @@ def measure(
     them) hardly count."""
     rows = []
     for query in queries:
-        single = max(_timed(fetch, server, query) for server in servers)  # also a warm-up
+        settle(servers, echo)
+        single = max(_warm_up(server, query) for server in servers)
         slice_seconds = max(2.0, 10 * single * concurrency / (os.cpu_count() or 1))
         rounds = max(1, min(10, int(seconds // slice_seconds)))
         totals = {server.name: Sample() for server in servers}
@@ -788,6 +793,37 @@ def _timed(work: Callable[..., object], *args: object) -> float:
     started = time.perf_counter()
     work(*args)
     return time.perf_counter() - started
+
+
+def _warm_up(server: Server, query: BenchQuery) -> float:
+    """The time of one request for ``query`` alone (which also warms the server up)."""
+    try:
+        return _timed(fetch, server, query)
+    except TimeoutError:
+        raise BenchError(
+            f"{query.name}: {server.name} did not answer one request alone in "
+            f"{REQUEST_TIMEOUT:g} s; this query cannot be measured at this size"
+        ) from None
+
+
+def settle(
+    servers: list[Server], echo: Callable[[str], None], timeout: float = SETTLE_TIMEOUT
+) -> None:
+    """Wait until no server is still working on requests its clients gave up on: a slice's
+    unfinished requests (16 answers of a long question at 16 clients) would otherwise slow
+    the next query's slices down, or make its first request time out."""
+    deadline = time.monotonic() + timeout
+    waited = False
+    while time.monotonic() < deadline:
+        before = [server.cpu_seconds() for server in servers]
+        time.sleep(0.5)
+        used = [server.cpu_seconds() - b for server, b in zip(servers, before, strict=True)]
+        if all(seconds < 0.5 * _IDLE_SHARE for seconds in used):
+            if waited:
+                echo("the servers are at rest again")
+            return
+        waited = True
+    echo(f"a server was still busy after {timeout:g} s; measuring anyway")
 
 
 def ratios(rows: list[Row]) -> dict[str, float | None]:
@@ -953,6 +989,7 @@ def bench_serve(
                 echo(f"{server.name} ready at {server.url}")
             counts = check_counts(servers, city.queries)
             rows = measure(servers, city.queries, generator, seconds, concurrency, counts, echo)
+            settle(servers, echo)
             floor = measure_floors(
                 servers[0], city.store, rows, city.queries, generator, seconds, concurrency, servers
             )

@@ -28,6 +28,7 @@ import os
 import platform
 import statistics
 import tempfile
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,13 +188,28 @@ def run_size(options: SuiteOptions, people: int, echo: Callable[[str], None]) ->
             part.mkdir()
             try:
                 figures, text = _run_section(section, options, people, part, kept, echo)
-            except KGServiceError as error:  # the other sections' figures are kept
-                echo(f"{people:,} people: {section} failed: {error.message}")
-                report.failures.append(error)
-                figures, text = {"error": error.message}, f"{section}: failed: {error.message}"
+            except Exception as error:  # the other sections' figures are kept
+                failure = _as_failure(section, error, echo)
+                echo(f"{people:,} people: {section} failed: {failure.message}")
+                report.failures.append(failure)
+                figures, text = {"error": failure.message}, f"{section}: failed: {failure.message}"
             report.figures[section] = figures
             report.tables.append(text)
     return report
+
+
+class SectionFailed(KGServiceError):
+    """A section stopped on an error that is not one of the service's own (a bug, a socket
+    error): reported with the others, after the sections that did run."""
+
+    exit_code = 1
+
+
+def _as_failure(section: str, error: Exception, echo: Callable[[str], None]) -> KGServiceError:
+    if isinstance(error, KGServiceError):
+        return error
+    echo("".join(traceback.format_exception(error)))
+    return SectionFailed(f"{section}: {type(error).__name__}: {error}")
 
 
 def _run_section(
