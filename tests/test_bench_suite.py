@@ -101,9 +101,12 @@ def _questions_and_http(people: str, *more: str) -> list[str]:
 def test_questions_and_every_http_run_share_one_loaded_city_kept_with_store(
     tmp_path: Path, loads: list[Path]
 ) -> None:
-    kept = tmp_path / "kept"
-    result = CliRunner().invoke(cli, _questions_and_http("30", "--store", str(kept)))
+    kept, out = tmp_path / "kept", tmp_path / "suite.json"
+    result = CliRunner().invoke(
+        cli, _questions_and_http("30", "--store", str(kept), "--json", str(out))
+    )
     assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text(encoding="utf-8"))["options"]["store"] == str(kept)
     assert loads == [kept / "30"]  # once, for the questions and both HTTP runs
     assert "1 concurrent client(s):" in result.output
     assert "2 concurrent client(s):" in result.output

@@ -343,7 +343,7 @@ def run_suite(
     if json_out is not None:
         body = {
             "machine": info,
-            "options": options.__dict__,
+            "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
             "sizes": [{"people": r.people} | r.figures for r in reports],
         }
         json_out.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
