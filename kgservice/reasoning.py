@@ -22,7 +22,7 @@ the rules to the triples the previous round added) until a round adds nothing. A
 property's closure is one path query on a scratch store holding that property's triples only
 (Oxigraph's in-memory store looks a pattern up by one term, so a county's thousands of other
 triples would slow every step of the path). Types are reasoned apart: the rounds never store
-them, the types they entail are worked out from the class tree when asked (most of a city's
+them, the types they entail are worked out from the class tree when asked (half of a city's
 entailments; at 100,000 people this cut the peak memory of a rebuild from 1.26 to 0.92 GB).
 Only triples no input graph asserts are kept, so a count over asserted and inferred triples
 counts nothing twice.
