@@ -343,10 +343,11 @@ def run_suite(
     if json_out is not None:
         body = {
             "machine": info,
-            "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(options).items()},
+            "options": vars(options),
             "sizes": [{"people": r.people} | r.figures for r in reports],
         }
-        json_out.write_text(json.dumps(body, indent=2, ensure_ascii=False), encoding="utf-8")
+        document = json.dumps(body, indent=2, ensure_ascii=False, default=str)  # paths as text
+        json_out.write_text(document, encoding="utf-8")
     described = ", ".join(f"{k} {v}" for k, v in info.items() if v is not None)
     lines = [f"Machine: {described}", "", *summary(reports)]
     for report in reports:
