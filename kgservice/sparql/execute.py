@@ -153,6 +153,9 @@ def prepare_query(
             # No GRAPH pattern reads the named graphs (nor did confine_reads add one): the
             # engine need not be given them.
             dataset = replace(dataset, named_graphs=[])
+        elif not analysis.names_graphs:
+            # The only GRAPH patterns are those confine_reads added, of hidden predicates.
+            dataset = replace(dataset, graph_reads=hidden_predicates)
     most_rows = analysis.limit if analysis.form == "SELECT" else None
     return PreparedQuery(
         request, analysis.form, fmt, dataset, analysis.uses_base, analysis.volatile, most_rows

@@ -61,11 +61,17 @@ class QueryDataset:
     ``default_graphs`` holds only triples of these predicates, the union of all graphs is an
     equivalent default graph; a store may use it when that is faster (the embedded one does,
     after checking the condition) or ignore it.
+
+    ``graph_reads``: when not empty, the query's ``GRAPH`` patterns match only triples of these
+    predicates (they are the ones :func:`~kgservice.sparql.confine.confine_reads` added), so a
+    named graph holding none of them adds nothing to its answer and a store may leave it out of
+    ``named_graphs``: Oxigraph looks a ``GRAPH ?g`` pattern up once per named graph.
     """
 
     default_graphs: list[GraphTarget] = field(default_factory=list)
     named_graphs: list[GraphName] = field(default_factory=list)
     unread_predicates: frozenset[str] = frozenset()
+    graph_reads: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)

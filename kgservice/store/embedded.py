@@ -6,7 +6,12 @@ predicates the unlisted graphs hold and the store has checked that they hold not
 (:class:`~kgservice.store.base.QueryDataset`): the union looks each pattern up once rather than
 once per graph, two to five times faster. The check is kept until the next write; every write
 moves a generation counter at its start and its end, and a query whose snapshot may include a
-write begun after the check runs again over the listed graphs.
+write begun after the check runs again over the listed graphs. When the query's ``GRAPH``
+patterns read only some predicates (``QueryDataset.graph_reads``: the personal properties a
+reader's query was confined to), its named graphs are only the listed ones that hold a triple
+of them (found by index lookups, kept until the next write): Oxigraph looks a ``GRAPH ?g``
+pattern up once per named graph, so a name read for 17,811 people of a city of 1,000,000 took
+0.9 s more over the eight visible graphs than over the two holding names.
 
 Replacing a named graph is atomic: one SPARQL update drops the graph and inserts the new triples
 (and applies the caller's extra update, e.g. its catalogue entry), and Oxigraph runs an update as
@@ -86,6 +91,7 @@ class EmbeddedStore:
         self._changes: deque[tuple[int, int, frozenset[str] | None]] = deque(maxlen=CHANGES_KEPT)
         self._graph_names: tuple[int, list[GraphName]] | None = None
         self._unlisted_check: tuple[tuple, bool] | None = None
+        self._holding_check: tuple[tuple, list[GraphName]] | None = None
 
     def query(
         self, query: str, dataset: QueryDataset | None = None, *, base_iri: str | None = None
@@ -111,10 +117,11 @@ class EmbeddedStore:
         generation = self._generation
         if not self._unlisted_hold_only(dataset, generation):
             return None
+        named = dataset.named_graphs
+        if dataset.graph_reads:
+            named = self._graphs_holding(named, dataset.graph_reads, generation)
         result = self._query(
-            query,
-            options
-            | {"use_default_graph_as_union": True, "named_graphs": list(dataset.named_graphs)},
+            query, options | {"use_default_graph_as_union": True, "named_graphs": list(named)}
         )
         if self._generation != generation:  # a write began since the check: its data may not
             return None  # meet the condition, and the snapshot may hold it
@@ -138,6 +145,27 @@ class EmbeddedStore:
         )
         self._unlisted_check = (key, holds_only)
         return holds_only
+
+    def _graphs_holding(
+        self, graphs: list[GraphName], predicates: frozenset[str], generation: int
+    ) -> list[GraphName]:
+        """Those of ``graphs`` that hold a triple of one of ``predicates`` (cached until the
+        next write; one index lookup per graph and predicate)."""
+        key = (generation, tuple(graphs), predicates)
+        cached = self._holding_check
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        wanted = [ox.NamedNode(iri) for iri in sorted(predicates)]
+        holding = [
+            graph
+            for graph in graphs
+            if any(
+                next(iter(self.oxigraph.quads_for_pattern(None, predicate, None, graph)), None)
+                for predicate in wanted
+            )
+        ]
+        self._holding_check = (key, holding)
+        return holding
 
     @contextmanager
     def _writing(self, touches: frozenset[str] | None = None) -> Iterator[None]:

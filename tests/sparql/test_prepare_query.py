@@ -72,8 +72,18 @@ def test_a_query_confined_to_the_visible_graphs_keeps_them(store) -> None:
     confined, dataset = _dataset(store, query)
     assert "GRAPH" in confined
     assert dataset.named_graphs == [ox.NamedNode(GRAPH)]
+    assert dataset.graph_reads == personal_properties()
     rows = list(store.query(confined, dataset))
     assert [row["name"] for row in rows] == [ox.Literal("张*")]
+
+
+def test_a_confined_query_with_graph_patterns_of_its_own_reads_every_visible_graph(store) -> None:
+    """Its own GRAPH pattern may read any predicate: no named graph may be left out."""
+    query = f"SELECT ?name ?g WHERE {{ ?p <{CITY}personName> ?name . GRAPH ?g {{ ?p a ?o }} }}"
+    confined, dataset = _dataset(store, query)
+    assert confined.count("GRAPH") == 2
+    assert dataset.named_graphs == [ox.NamedNode(GRAPH)]
+    assert dataset.graph_reads == frozenset()
 
 
 @pytest.mark.parametrize(

@@ -84,3 +84,34 @@ def test_graph_names_follow_writes() -> None:
     assert store.graph_names() == [PUBLIC]
     store.update("INSERT DATA { GRAPH <https://example.org/graph/new> { <a:b> <a:c> <a:d> } }")
     assert store.graph_names() == [ox.NamedNode("https://example.org/graph/new"), PUBLIC]
+
+
+OTHER = ox.NamedNode("https://example.org/graph/other")
+GRAPHS_QUERY = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?v } }"
+
+
+def graph_names_seen(store: EmbeddedStore, graph_reads: frozenset[str]) -> set[str]:
+    dataset = QueryDataset(
+        [PUBLIC, OTHER, ox.DefaultGraph()], [PUBLIC, OTHER], frozenset({SECRET.value}), graph_reads
+    )
+    return {row["g"].value for row in store.query(GRAPHS_QUERY, dataset)}
+
+
+def test_graph_patterns_of_some_predicates_skip_the_graphs_holding_none_of_them() -> None:
+    """The caller claims (wrongly, on purpose) that ``GRAPH ?g { ?s ?p ?v }`` reads only
+    ``NAME`` triples: the answer shows the store left out the listed graph holding none."""
+    store = store_with([ox.Triple(PERSON, SECRET, ox.Literal("raw"))])
+    store.add_to_graph(OTHER, [ox.Triple(PERSON, SECRET, ox.Literal("other"))])
+    assert graph_names_seen(store, frozenset()) == {PUBLIC.value, OTHER.value}
+    assert graph_names_seen(store, frozenset({NAME.value})) == {PUBLIC.value}
+    assert graph_names_seen(store, frozenset({SECRET.value})) == {OTHER.value}
+
+
+def test_a_write_of_such_a_predicate_into_another_graph_is_seen_by_the_next_query() -> None:
+    store = store_with([ox.Triple(PERSON, SECRET, ox.Literal("raw"))])
+    store.add_to_graph(OTHER, [ox.Triple(PERSON, SECRET, ox.Literal("other"))])
+    assert graph_names_seen(store, frozenset({NAME.value})) == {PUBLIC.value}
+    store.add_to_graph(OTHER, [ox.Triple(PERSON, NAME, ox.Literal("n"))])
+    assert graph_names_seen(store, frozenset({NAME.value})) == {PUBLIC.value, OTHER.value}
+    store.update(f"DELETE WHERE {{ GRAPH <{PUBLIC.value}> {{ ?s <{NAME.value}> ?o }} }}")
+    assert graph_names_seen(store, frozenset({NAME.value})) == {OTHER.value}
