@@ -28,6 +28,16 @@ def test_a_kept_city_is_loaded_once_and_reused(tmp_path: Path) -> None:
     assert not any(line.startswith("generated and loaded") for line in again)
 
 
+def test_the_folder_of_a_suite_run_gives_its_city_of_that_size(tmp_path: Path) -> None:
+    """``kgservice bench --store var/bench`` keeps a size in ``var/bench/<people>``; the
+    subcommands given ``var/bench`` use it."""
+    bench_questions(60, 1, store=tmp_path / "60", only=frozenset({"quality-by-rule"}))
+    again: list[str] = []
+    bench_questions(60, 1, echo=again.append, store=tmp_path, only=frozenset({"quality-by-rule"}))
+    assert f"reusing the city of 60 people in {tmp_path / '60' / 'store'}" in again
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["60"]
+
+
 def test_a_folder_that_is_not_a_kept_city_is_refused(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(InputError, match="not a kept bench city"):

@@ -75,7 +75,14 @@ def load_city(people: int, seed: int, folder: Path, echo: Callable[[str], None])
 
 
 def kept_city(people: int, seed: int, folder: Path, echo: Callable[[str], None]) -> Path:
-    """The store in ``folder``, loaded now unless it already holds this city."""
+    """The store in ``folder``, loaded now unless it already holds this city.
+
+    ``folder`` may also be the folder of a suite run (``kgservice bench --store``), which keeps
+    each size in ``folder/<people>``: that city is the one used."""
+    if not (folder / "bench-city.json").is_file() and (
+        folder / str(people) / "bench-city.json"
+    ).is_file():
+        folder = folder / str(people)
     marker = folder / "bench-city.json"
     wanted = {"people": people, "seed": seed}
     kept = marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == wanted
