@@ -79,9 +79,10 @@ def kept_city(people: int, seed: int, folder: Path, echo: Callable[[str], None])
 
     ``folder`` may also be the folder of a suite run (``kgservice bench --store``), which keeps
     each size in ``folder/<people>``: that city is the one used."""
-    if not (folder / "bench-city.json").is_file() and (
-        folder / str(people) / "bench-city.json"
-    ).is_file():
+    if (
+        not (folder / "bench-city.json").is_file()
+        and (folder / str(people) / "bench-city.json").is_file()
+    ):
         folder = folder / str(people)
     marker = folder / "bench-city.json"
     wanted = {"people": people, "seed": seed}
