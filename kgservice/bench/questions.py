@@ -74,16 +74,19 @@ def load_city(people: int, seed: int, folder: Path, echo: Callable[[str], None])
     return folder / "store"
 
 
+def suite_folder(store: Path, people: int) -> Path:
+    """Where a suite run with ``--store store`` keeps its city of ``people``."""
+    return store / str(people)
+
+
 def kept_city(people: int, seed: int, folder: Path, echo: Callable[[str], None]) -> Path:
     """The store in ``folder``, loaded now unless it already holds this city.
 
-    ``folder`` may also be the folder of a suite run (``kgservice bench --store``), which keeps
-    each size in ``folder/<people>``: that city is the one used."""
-    if (
-        not (folder / "bench-city.json").is_file()
-        and (folder / str(people) / "bench-city.json").is_file()
-    ):
-        folder = folder / str(people)
+    ``folder`` may also be the ``--store`` folder of a suite run: the city it keeps of this size
+    (:func:`suite_folder`) is the one used."""
+    in_suite = suite_folder(folder, people)
+    if not (folder / "bench-city.json").is_file() and (in_suite / "bench-city.json").is_file():
+        folder = in_suite
     marker = folder / "bench-city.json"
     wanted = {"people": people, "seed": seed}
     kept = marker.is_file() and json.loads(marker.read_text(encoding="utf-8")) == wanted

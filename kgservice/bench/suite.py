@@ -60,7 +60,9 @@ class SuiteOptions:
 
     def kept_city(self, people: int, work: Path) -> Path:
         """The folder the questions and HTTP sections of ``people`` share their city in."""
-        return self.store / str(people) if self.store is not None else work / "city"
+        from kgservice.bench.questions import suite_folder
+
+        return suite_folder(self.store, people) if self.store is not None else work / "city"
 
 
 @dataclass

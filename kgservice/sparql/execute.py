@@ -155,7 +155,7 @@ def prepare_query(
             dataset = replace(dataset, named_graphs=[])
         elif not analysis.names_graphs:
             # The only GRAPH patterns are those confine_reads added, of hidden predicates.
-            dataset = replace(dataset, graph_reads=hidden_predicates)
+            dataset = replace(dataset, graphs_confined=True)
     most_rows = analysis.limit if analysis.form == "SELECT" else None
     return PreparedQuery(
         request, analysis.form, fmt, dataset, analysis.uses_base, analysis.volatile, most_rows

@@ -62,16 +62,17 @@ class QueryDataset:
     equivalent default graph; a store may use it when that is faster (the embedded one does,
     after checking the condition) or ignore it.
 
-    ``graph_reads``: when not empty, the query's ``GRAPH`` patterns match only triples of these
-    predicates (they are the ones :func:`~kgservice.sparql.confine.confine_reads` added), so a
-    named graph holding none of them adds nothing to its answer and a store may leave it out of
-    ``named_graphs``: Oxigraph looks a ``GRAPH ?g`` pattern up once per named graph.
+    ``graphs_confined``: the query's only ``GRAPH`` patterns are those
+    :func:`~kgservice.sparql.confine.confine_reads` added, which match only triples of
+    ``unread_predicates``; a named graph holding none of those adds nothing to its answer, so a
+    store may leave it out of ``named_graphs`` (Oxigraph looks a ``GRAPH ?g`` pattern up once
+    per named graph).
     """
 
     default_graphs: list[GraphTarget] = field(default_factory=list)
     named_graphs: list[GraphName] = field(default_factory=list)
     unread_predicates: frozenset[str] = frozenset()
-    graph_reads: frozenset[str] = frozenset()
+    graphs_confined: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)

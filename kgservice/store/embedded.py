@@ -7,8 +7,8 @@ predicates the unlisted graphs hold and the store has checked that they hold not
 once per graph, two to five times faster. The check is kept until the next write; every write
 moves a generation counter at its start and its end, and a query whose snapshot may include a
 write begun after the check runs again over the listed graphs. When the query's ``GRAPH``
-patterns read only some predicates (``QueryDataset.graph_reads``: the personal properties a
-reader's query was confined to), its named graphs are only the listed ones that hold a triple
+patterns are only those its reads of the unread predicates were confined to
+(``QueryDataset.graphs_confined``), its named graphs are only the listed ones that hold a triple
 of them (found by index lookups, kept until the next write): Oxigraph looks a ``GRAPH ?g``
 pattern up once per named graph, so a name read for 17,811 people of a city of 1,000,000 took
 0.9 s more over the eight visible graphs than over the two holding names.
@@ -118,8 +118,8 @@ class EmbeddedStore:
         if not self._unlisted_hold_only(dataset, generation):
             return None
         named = dataset.named_graphs
-        if dataset.graph_reads:
-            named = self._graphs_holding(named, dataset.graph_reads, generation)
+        if dataset.graphs_confined:
+            named = self._graphs_holding(named, dataset.unread_predicates, generation)
         result = self._query(
             query, options | {"use_default_graph_as_union": True, "named_graphs": list(named)}
         )

@@ -72,7 +72,7 @@ def test_a_query_confined_to_the_visible_graphs_keeps_them(store) -> None:
     confined, dataset = _dataset(store, query)
     assert "GRAPH" in confined
     assert dataset.named_graphs == [ox.NamedNode(GRAPH)]
-    assert dataset.graph_reads == personal_properties()
+    assert dataset.graphs_confined
     rows = list(store.query(confined, dataset))
     assert [row["name"] for row in rows] == [ox.Literal("张*")]
 
@@ -83,7 +83,7 @@ def test_a_confined_query_with_graph_patterns_of_its_own_reads_every_visible_gra
     confined, dataset = _dataset(store, query)
     assert confined.count("GRAPH") == 2
     assert dataset.named_graphs == [ox.NamedNode(GRAPH)]
-    assert dataset.graph_reads == frozenset()
+    assert not dataset.graphs_confined
 
 
 @pytest.mark.parametrize(
