@@ -369,6 +369,11 @@ class Refresher:
         else:
             self._changed |= inputs
 
+    @property
+    def busy(self) -> bool:
+        """Whether a refresh is asked for or running."""
+        return self._requested_at is not None or self._busy
+
     def wait(self, timeout: float) -> bool:
         """Wait until nothing is requested or running; False if ``timeout`` passed first."""
         deadline = time.monotonic() + timeout

@@ -5,7 +5,9 @@ granian (a Rust HTTP server) parses HTTP and hands each request to the WSGI app 
 writing in one process only, and Oxigraph evaluates queries without holding the GIL, so threads
 use every core. When a query outlives its time limit inside the engine, the worker is retired
 gracefully (in-flight requests finish, new connections wait in the listen queue of the main
-process) and granian starts a fresh one; ending the old process is what stops the work.
+process) and granian starts a fresh one; ending the old process is what stops the work. A worker
+grown past ``KGSERVICE_WORKER_MEMORY_MB`` while answering queries is ended at once
+(:mod:`kgservice.web.memory_guard`).
 
 Read-only mode (``KGSERVICE_READ_ONLY``) serves a store loaded before in ``KGSERVICE_WORKERS``
 worker processes, each holding it open with ``Store.read_only``: Python's per-request work
@@ -19,6 +21,7 @@ import math
 import os
 import signal
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -29,7 +32,7 @@ from typing import Any
 import click
 
 from kgservice.iri import DEFAULT_SECRET
-from kgservice.settings import Settings, worker_count
+from kgservice.settings import Settings, worker_count, worker_memory_limit
 from kgservice.store import open_store
 from kgservice.store.base import Store
 
@@ -174,8 +177,50 @@ def _load_app(settings: Settings, target: str) -> Any:
     _retire_deadline = math.ceil(settings.query_timeout) + RETIRE_GRACE_SECONDS
     logging.basicConfig(level=settings.log_level)
     app = create_app(settings, on_runaway=_retire_worker)
-    start_warming(app.extensions[EXTENSION], also=opening_requests())
+    state = app.extensions[EXTENSION]
+    guard_memory(state, worker_memory_limit(settings))
+    start_warming(state, also=opening_requests())
     return app
+
+
+def guard_memory(state: Any, limit: int | None) -> None:
+    """Start this worker's memory guard (:mod:`kgservice.web.memory_guard`) if it has a limit."""
+    from kgservice.web.memory_guard import MB, MemoryGuard, resident_bytes
+
+    if limit is None or resident_bytes() is None:
+        log.info("no memory limit for this worker (KGSERVICE_WORKER_MEMORY_MB)")
+        return
+    reasoner = state.reasoner
+    MemoryGuard(
+        limit,
+        state.runner,
+        writing=lambda: reasoner is not None and reasoner.busy,
+        retire=_retire_worker,
+        end=_end_worker_now,
+    ).start()
+    log.info("this worker may hold %s MB while answering queries", f"{limit // MB:,}")
+
+
+def _end_worker_now() -> None:
+    """End this worker process at once, which granian then starts again: the memory guard's
+    last resort (nothing in the process can stop the engine's work).
+
+    As with a retirement, the process ends no sooner than :data:`MIN_WORKER_SECONDS` after its
+    start. A younger one is frozen (``SIGSTOP``: its memory grows no more) and ended by a small
+    process started to end it once it is old enough."""
+    pid = os.getpid()
+    wait = _started + MIN_WORKER_SECONDS - time.monotonic()
+    if wait > 0:
+        try:
+            subprocess.Popen(
+                ["/bin/sh", "-c", f"sleep {wait:.2f}; kill -KILL {pid}"], start_new_session=True
+            )
+        except OSError:  # no shell to end it later: wait here, the engine still running
+            time.sleep(wait)
+        else:
+            os.kill(pid, signal.SIGSTOP)  # takes effect at once for the other threads only
+            time.sleep(wait + 1)  # this one stops in here; the process ends before it wakes
+    os.kill(pid, signal.SIGKILL)
 
 
 def _retire_worker() -> None:

@@ -10,6 +10,7 @@ the code is declared here).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ def _positive_int(value: str) -> int:
 
 def _optional_positive_int(value: str) -> int | None:
     return _positive_int(value) if value.strip() else None
+
+
+def _optional_count(value: str) -> int | None:
+    return _count(value) if value.strip() else None
 
 
 def _count(value: str) -> int:
@@ -219,6 +224,16 @@ SETTINGS: tuple[Setting, ...] = (
         "Worker processes of `kgservice serve`; empty: the number of cores in read-only mode, "
         "else 1. More than 1 needs `KGSERVICE_READ_ONLY=true` (a store open for writing is "
         "held by one process).",
+    ),
+    Setting(
+        "WORKER_MEMORY_MB",
+        "",
+        _optional_count,
+        "Resident memory (MB) a worker process of `kgservice serve` may reach while it answers "
+        "queries; past it, the queries waiting for an answer get 503, and the process is ended "
+        "and replaced (the engine cannot stop a query otherwise). Writes and reasoning are "
+        "never cut short. Empty: 80% of the memory of the machine (or of its cgroup) shared "
+        "among the workers; 0: no limit.",
     ),
     Setting(
         "PUBLIC_URL",
@@ -445,3 +460,34 @@ def worker_count(settings: Settings) -> int:
     if settings.workers:
         return settings.workers
     return (os.cpu_count() or 1) if settings.read_only else 1
+
+
+#: Share of the machine's memory the workers of ``kgservice serve`` may hold between them by
+#: default (``KGSERVICE_WORKER_MEMORY_MB`` empty).
+DEFAULT_MEMORY_SHARE = 0.8
+
+
+def worker_memory_limit(settings: Settings) -> int | None:
+    """Bytes of resident memory one worker process may hold while it answers queries:
+    ``KGSERVICE_WORKER_MEMORY_MB``, by default :data:`DEFAULT_MEMORY_SHARE` of
+    :func:`memory_available` shared among the workers; ``None``: no limit."""
+    if settings.worker_memory_mb is not None:
+        return settings.worker_memory_mb * 1024 * 1024 or None
+    total = memory_available()
+    return int(total * DEFAULT_MEMORY_SHARE / worker_count(settings)) if total else None
+
+
+def memory_available() -> int | None:
+    """The memory this process may use: the machine's, or its cgroup's limit when lower
+    (containers); ``None`` when neither can be read."""
+    sizes = []
+    with contextlib.suppress(AttributeError, ValueError, OSError):  # not a POSIX system
+        sizes.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(limit_file).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit():
+            sizes.append(int(text))
+    return min(sizes) if sizes else None

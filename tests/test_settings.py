@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from kgservice.settings import SETTINGS, SettingsError, load_settings
+from kgservice.settings import (
+    DEFAULT_MEMORY_SHARE,
+    SETTINGS,
+    SettingsError,
+    load_settings,
+    memory_available,
+    worker_memory_limit,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,3 +74,21 @@ def test_the_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [setting.key for setting in SETTINGS if f"`{setting.key}`" not in readme]
     assert not missing, f"README.md does not document {missing}"
+
+
+def test_a_worker_memory_limit_is_read_in_mb_and_0_turns_it_off() -> None:
+    assert worker_memory_limit(load_settings({"KGSERVICE_WORKER_MEMORY_MB": "2048"})) == 2 << 30
+    assert worker_memory_limit(load_settings({"KGSERVICE_WORKER_MEMORY_MB": "0"})) is None
+    with pytest.raises(SettingsError, match="KGSERVICE_WORKER_MEMORY_MB='-1'"):
+        load_settings({"KGSERVICE_WORKER_MEMORY_MB": "-1"})
+
+
+def test_by_default_the_workers_share_most_of_the_memory() -> None:
+    total = memory_available()
+    assert total is not None and total > 0
+    one = worker_memory_limit(load_settings({}))
+    two = worker_memory_limit(
+        load_settings({"KGSERVICE_READ_ONLY": "true", "KGSERVICE_WORKERS": "2"})
+    )
+    assert one == int(total * DEFAULT_MEMORY_SHARE)
+    assert two == int(total * DEFAULT_MEMORY_SHARE / 2)

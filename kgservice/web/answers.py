@@ -68,7 +68,9 @@ def answer_for(
     if kept is not None:
         return Answer(kept.format, _unused, kept.truncated), [kept.body]
     return state.runner.stream(
-        lambda: answer_query(store, prepared, limits, base), keeping_writer(state, key, version)
+        lambda: answer_query(store, prepared, limits, base),
+        keeping_writer(state, key, version),
+        label=operation.query,
     )
 
 

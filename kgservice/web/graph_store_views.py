@@ -119,6 +119,7 @@ def _get(state: ServiceState, graph: GraphTarget, format_param: str | None) -> R
         lambda: fmt,
         lambda chosen, emit: write_graph(triples, chosen, emit),
         timeout=None,
+        label=f"download of {_describe(graph)}",
     )
     response = Response(
         whole_body(body), content_type=ready.content_type, headers={"Vary": "Accept"}

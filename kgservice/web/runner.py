@@ -17,6 +17,10 @@ to stop. Two cases:
 A timed-out request gets :class:`QueryTimeout` (503) if nothing was sent yet; if the body had
 started, the stream ends early without its closing chunk, which HTTP clients report as an
 incomplete response.
+
+The runner also knows what is running (:meth:`Runner.running`): the memory guard
+(:mod:`kgservice.web.memory_guard`) reads it, and answers the reads waiting for their first
+bytes with an error (:meth:`Runner.abort_reads`) before it ends a worker grown past its limit.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import ClassVar, Literal, TypeVar
 
-from kgservice.store.base import StoreTimeout
+from kgservice.store.base import StoreTimeout, StoreUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -48,12 +53,13 @@ def whole_body(body: Iterable[bytes]) -> bytes | Iterable[bytes]:
 
 
 class _Signal:
-    """A one-way flag set by one thread and awaited by others: a lock held until it is set.
+    """A one-way flag set by any thread and awaited by others: a lock held until it is set.
 
     Cheaper than ``threading.Event`` (no condition variable, no lock made per wait) on the
     path every request takes."""
 
     __slots__ = ("_lock", "_set")
+    _setting = threading.Lock()  # one set() at a time, so the lock is released once
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -61,10 +67,12 @@ class _Signal:
         self._set = False
 
     def set(self) -> None:
-        """Set the flag (again: no effect); call from one thread only."""
-        if not self._set:
+        """Set the flag (again: no effect)."""
+        with _Signal._setting:
+            if self._set:
+                return
             self._set = True
-            self._lock.release()
+        self._lock.release()
 
     def is_set(self) -> bool:
         return self._set
@@ -114,6 +122,26 @@ class StreamAborted(Exception):
     connection instead of ending the body as if it were whole."""
 
 
+class WorkerOutOfMemory(StoreUnavailable):
+    """The worker process answering the request grew past ``KGSERVICE_WORKER_MEMORY_MB`` and
+    is being replaced (503, with ``Retry-After``)."""
+
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "10"}
+
+
+@dataclass(eq=False)
+class Operation:
+    """A piece of work the runner is running: a read (a query, a download, a check) or a write
+    (which is never cut short: its transaction either lands whole or not at all)."""
+
+    kind: Literal["read", "write"]
+    what: str
+    started: float = field(default_factory=time.monotonic)
+    #: set by :meth:`Runner.abort_reads`: the error the waiting request answers with
+    aborted: StoreUnavailable | None = None
+    wake: Callable[[], None] | None = None  # wakes the request thread waiting for the work
+
+
 class Workers:
     """Daemon threads that take tasks from a queue; one more starts when none is idle.
 
@@ -156,10 +184,37 @@ class Runner:
         self.timeouts = 0
         self.runaways = 0
         self._workers = Workers("kgservice-work")
+        self._running: set[Operation] = set()
+        self._running_lock = threading.Lock()
+
+    def running(self) -> list[Operation]:
+        """The operations running now, oldest first."""
+        with self._running_lock:
+            return sorted(self._running, key=lambda operation: operation.started)
+
+    def abort_reads(self, error: StoreUnavailable) -> list[Operation]:
+        """Answer every read still waiting for its work with ``error`` (its work goes on in
+        the engine, which cannot be stopped); returns the reads it answered. Reads already
+        sending their body are not reached."""
+        answered = []
+        for operation in self.running():
+            if operation.kind == "read" and operation.wake is not None:
+                operation.aborted = error
+                operation.wake()
+                answered.append(operation)
+        return answered
+
+    def _track(self, operation: Operation) -> None:
+        with self._running_lock:
+            self._running.add(operation)
+
+    def _untrack(self, operation: Operation) -> None:
+        with self._running_lock:
+            self._running.discard(operation)
 
     def call(self, work: Callable[[], T], what: str = "the operation") -> T:
-        """Run ``work()`` and return its result, or raise :class:`QueryTimeout`."""
-        return self.call_gated(lambda may_commit: work(), what)
+        """Run ``work()``, a read, and return its result, or raise :class:`QueryTimeout`."""
+        return self._call(lambda may_commit: work(), what, "read")
 
     def call_gated(self, work: Callable[[Callable[[], bool]], T], what: str = "the write") -> T:
         """Like :meth:`call`, for work that changes the store: ``work`` gets a gate to call right
@@ -167,6 +222,14 @@ class Runner:
         answers False and the work must not change anything; once the gate has answered True,
         the request waits for the work's outcome whatever the time, so a write the client was
         told failed (503) never lands."""
+        return self._call(work, what, "write")
+
+    def _call(
+        self,
+        work: Callable[[Callable[[], bool]], T],
+        what: str,
+        kind: Literal["read", "write"],
+    ) -> T:
         lock = threading.Lock()
         phase = {"now": "running"}  # running -> committing | abandoned
 
@@ -179,6 +242,9 @@ class Runner:
 
         box: dict[str, object] = {}
         finished = threading.Event()
+        answered = threading.Event()  # the work finished, or the memory guard gave up on it
+
+        operation = Operation(kind, what, wake=answered.set)
 
         def target() -> None:
             try:
@@ -187,9 +253,12 @@ class Runner:
                 box["error"] = error
             finally:
                 finished.set()
+                answered.set()
+                self._untrack(operation)
 
+        self._track(operation)
         self._workers.submit(target)
-        if not finished.wait(self.timeout):
+        if not answered.wait(self.timeout):
             with lock:
                 if phase["now"] == "running":
                     phase["now"] = "abandoned"
@@ -197,6 +266,8 @@ class Runner:
                 self._timed_out(finished)
                 raise QueryTimeout(self._message(what))
             finished.wait()  # being applied: its outcome is the answer
+        if operation.aborted is not None:
+            raise operation.aborted
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
         return box["value"]  # type: ignore[return-value]
@@ -206,6 +277,7 @@ class Runner:
         prepare: Callable[[], T],
         write_body: Callable[[T, Callable[[bytes], None]], None],
         timeout: float | _Default | None = _DEFAULT,
+        label: str = "a query",
     ) -> tuple[T, Iterable[bytes]]:
         """Run ``prepare()`` (the headers' worth of work) then ``write_body`` in one thread.
 
@@ -216,7 +288,7 @@ class Runner:
         :func:`whole_body`), a longer one as an iterator that streams the rest. One deadline
         bounds both, serialisation included (as Fuseki's overall timeout does): ``timeout``,
         the runner's own by default, or ``None`` for none (a Graph Store download, which is a
-        plain scan).
+        plain scan). ``label`` says what the work is in :meth:`running` (the memory guard's log).
         """
         limit = self.timeout if isinstance(timeout, _Default) else timeout
         deadline = time.monotonic() + (limit if limit is not None else 10**9)
@@ -253,6 +325,8 @@ class Runner:
                 mode["streaming"] = True
                 ready.set()
 
+        operation = Operation("read", label, wake=ready.set)
+
         def target() -> None:
             try:
                 box["value"] = prepared = prepare()
@@ -269,12 +343,18 @@ class Runner:
             finally:
                 ready.set()
                 finished.set()
+                self._untrack(operation)
 
+        self._track(operation)
         self._workers.submit(target)
         if not ready.wait(limit):
             cancelled.set()
             self._timed_out(finished)
             raise QueryTimeout(self._message("the query"))
+        operation.wake = None  # past its first bytes: the memory guard cannot answer it now
+        if operation.aborted is not None:
+            cancelled.set()
+            raise operation.aborted
         if not mode["streaming"]:  # the whole answer is here (or its error: nothing was sent)
             if "error" in box:
                 raise box["error"]  # type: ignore[misc]
