@@ -191,6 +191,7 @@ def guard_memory(state: Any, limit: int | None) -> None:
         log.info("no memory limit for this worker (KGSERVICE_WORKER_MEMORY_MB)")
         return
     reasoner = state.reasoner
+    state.metrics.memory_limit = limit
     MemoryGuard(
         limit,
         state.runner,

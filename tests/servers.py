@@ -204,6 +204,7 @@ class KGServiceServer:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # its workers in a process group of their own: see stop()
         )
         self.output: list[str] = []
         self._wait_for_url()
@@ -240,11 +241,15 @@ class KGServiceServer:
                 time.sleep(0.1)
 
     def stop(self) -> None:
+        """Stop the server; then end whatever is left of its process group (a worker outliving
+        the main process would hold the output pipe open, and the test run with it)."""
         self.process.send_signal(signal.SIGTERM)
         try:
             self.process.wait(20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.stdout is not None:
             self.process.stdout.close()

@@ -4,6 +4,7 @@ first row) is answered 503, and the worker is ended and replaced."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,9 @@ def server(tmp_path_factory) -> Iterator[Server]:
 def test_a_query_past_the_memory_limit_gets_503_and_the_worker_is_replaced(
     server: Server,
 ) -> None:
+    metrics = requests.get(server.url + "/metrics", timeout=10).text
+    limit = next(x for x in metrics.splitlines() if x.startswith("kgservice_worker_memory_limit"))
+    assert float(limit.split()[-1]) == LIMIT_MB * 1024 * 1024
     _wait_until_old_enough(server)
     before = server.health()["pid"]
     started = time.monotonic()
@@ -71,9 +75,14 @@ def test_a_worker_just_started_is_frozen_until_it_may_end(server: Server) -> Non
 def _wait_until_old_enough(server: Server) -> None:
     """A worker is ended no sooner than 6 s after its start; the first test wants the plain
     case."""
-    pid = server.health()["pid"]
-    started = Path(f"/proc/{pid}").stat().st_mtime
-    time.sleep(max(0.0, started + 7 - time.time()))
+    time.sleep(max(0.0, 7 - _age(server.health()["pid"])))
+
+
+def _age(pid: int) -> float:
+    """Seconds since process ``pid`` started (Linux ``/proc``)."""
+    ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    uptime = float(Path("/proc/uptime").read_text().split()[0])
+    return uptime - ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_while_frozen(pid: int, server_output: list[str]) -> float:

@@ -6,7 +6,11 @@ Each app has its own registry, so two apps in one process (tests) do not share c
 ``kgservice_query_timeouts_total``, ``kgservice_store_quads`` and ``kgservice_store_graphs``
 (read from the store when scraped, cached for a few seconds because counting is a scan),
 ``kgservice_answer_cache_hits_total``, ``kgservice_answer_cache_misses_total`` and
-``kgservice_answer_cache_bytes`` (:mod:`kgservice.sparql.answer_cache`).
+``kgservice_answer_cache_bytes`` (:mod:`kgservice.sparql.answer_cache`),
+``kgservice_worker_memory_limit_bytes`` (under ``kgservice serve`` with a memory limit:
+:mod:`kgservice.web.memory_guard`), and the standard ``process_*`` series of the worker process
+(``process_resident_memory_bytes``, CPU seconds, open files). Each series is the worker's
+that answered the scrape.
 """
 
 from __future__ import annotations
@@ -14,7 +18,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -69,6 +79,10 @@ class Metrics:
             registry=self.registry,
         )
         self._series: dict[tuple[str, str, int], tuple] = {}
+        #: the worker's memory limit in bytes, when the memory guard keeps one
+        self.memory_limit: int | None = None
+        ProcessCollector(registry=self.registry)
+        self.registry.register(_MemoryLimitCollector(self))
         self.registry.register(_StoreCollector(quads, graphs))
         self.registry.register(_TimeoutCollector(timeouts))
         if answers is not None:
@@ -125,3 +139,17 @@ class _AnswerCacheCollector(Collector):
         yield GaugeMetricFamily(
             "kgservice_answer_cache_bytes", "Bytes of the answers kept.", value=answers.size
         )
+
+
+class _MemoryLimitCollector(Collector):
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def collect(self) -> Iterator[object]:
+        if self._metrics.memory_limit is not None:
+            yield GaugeMetricFamily(
+                "kgservice_worker_memory_limit_bytes",
+                "Resident memory this worker may reach while answering queries "
+                "(KGSERVICE_WORKER_MEMORY_MB).",
+                value=self._metrics.memory_limit,
+            )

@@ -320,6 +320,9 @@ def test_healthz_and_metrics(client) -> None:
     assert 'kgservice_requests_total{endpoint="/sparql",method="GET",status="400"} 1.0' in text
     assert 'kgservice_request_seconds_bucket{endpoint="/sparql",le="0.005"}' in text
     assert "kgservice_store_quads 8.0" in text
+    resident = next(x for x in text.splitlines() if x.startswith("process_resident_memory_bytes"))
+    assert float(resident.split()[-1]) > 10e6
+    assert "kgservice_worker_memory_limit_bytes" not in text  # no guard outside kgservice serve
 
 
 def test_bare_get_gives_the_service_description(client) -> None:
