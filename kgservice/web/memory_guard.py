@@ -7,11 +7,15 @@ times a second; past the limit it looks at what the runner is running (:meth:`Ru
 
 * a write or a reasoning refresh: nothing yet. A write is never cut short (its transaction lands
   whole or not at all, and the client is told which); once it is done the next sample decides.
-* reads: those still waiting for their first bytes are answered 503 with a message that says
-  why (:class:`~kgservice.web.runner.WorkerOutOfMemory`), the log names every read running,
-  and the process is ended at once; granian starts another. Ending the process is the only way
-  to stop the engine's work; answers already streaming are cut.
-* nothing: the memory is what an earlier answer left behind; the worker retires gracefully.
+* reads, and the worker has grown by more than :data:`GROWTH_MARGIN` since it last had
+  nothing to run: those still waiting for their first bytes are answered 503 with a message
+  that says why (:class:`~kgservice.web.runner.WorkerOutOfMemory`), the log names every read
+  running, and the process is ended at once; granian starts another. Ending the process is the
+  only way to stop the engine's work; answers already streaming are cut.
+* nothing: the memory is what earlier work left behind (the engine's caches, the answer cache,
+  the allocator's free lists). The worker retires gracefully, once it is
+  :data:`RETIRE_AFTER_SECONDS` old: a limit below what the store needs at rest then costs a
+  restart a minute, said in the log, not a restart at every request.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ from kgservice.web.runner import Operation, Runner, WorkerOutOfMemory
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+#: Growth over the memory held at rest that reads may make past the limit before they are cut.
+GROWTH_MARGIN = 64 * MB
+#: Age a worker must reach before it retires for memory held at rest.
+RETIRE_AFTER_SECONDS = 60.0
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 _EXCERPT_CHARS = 300
 
@@ -38,6 +46,7 @@ class Verdict(Enum):
     WITHIN = "within the limit"
     WAIT_FOR_WRITES = "over the limit while a write runs: wait for it"
     RETIRE = "over the limit with nothing running: retire gracefully"
+    HELD_AT_REST = "over the limit, but reads have not grown the worker: let them run"
     END = "over the limit while reads run: end the process"
 
 
@@ -50,17 +59,21 @@ def resident_bytes() -> int | None:
         return None
 
 
-def verdict(resident: int, limit: int, running: list[Operation], writing: bool) -> Verdict:
+def verdict(
+    resident: int, limit: int, running: list[Operation], writing: bool, at_rest: int
+) -> Verdict:
     """What to do when the worker holds ``resident`` bytes against ``limit``, with ``running``
-    the runner's operations and ``writing`` whether a write runs outside the runner (a
-    reasoning refresh)."""
+    the runner's operations, ``writing`` whether a write runs outside the runner (a reasoning
+    refresh) and ``at_rest`` what it held when it last had nothing to run."""
     if resident <= limit:
         return Verdict.WITHIN
     if writing or any(operation.kind == "write" for operation in running):
         return Verdict.WAIT_FOR_WRITES
-    if running:
-        return Verdict.END
-    return Verdict.RETIRE
+    if not running:
+        return Verdict.RETIRE
+    if resident <= at_rest + GROWTH_MARGIN:
+        return Verdict.HELD_AT_REST
+    return Verdict.END
 
 
 class MemoryGuard:
@@ -85,7 +98,9 @@ class MemoryGuard:
         self._runner, self._writing = runner, writing
         self._retire, self._end = retire, end
         self._interval, self._grace, self._resident = interval, grace, resident
-        self._waiting_noted = False
+        self._started = time.monotonic()
+        self._at_rest = 0  # what the worker held when it last had nothing to run
+        self._noted: Verdict | None = None  # the last verdict said in the log
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._watch, name="memory-guard", daemon=True)
@@ -102,26 +117,27 @@ class MemoryGuard:
         if resident is None:
             return Verdict.WITHIN
         running = self._runner.running()
-        found = verdict(resident, self.limit, running, self._writing())
-        if found is Verdict.WAIT_FOR_WRITES and not self._waiting_noted:
-            log.warning(
-                "this worker holds %s, over its limit of %s (KGSERVICE_WORKER_MEMORY_MB), "
-                "while a write runs: it is left to finish",
-                _mb(resident),
-                _mb(self.limit),
-            )
-        self._waiting_noted = found is Verdict.WAIT_FOR_WRITES
-        if found is Verdict.RETIRE:
-            log.warning(
-                "this worker holds %s, over its limit of %s (KGSERVICE_WORKER_MEMORY_MB), with "
-                "nothing running: retiring it",
-                _mb(resident),
-                _mb(self.limit),
-            )
-            self._retire()
-        elif found is Verdict.END:
+        writing = self._writing()
+        if not running and not writing:
+            self._at_rest = resident
+        found = verdict(resident, self.limit, running, writing, self._at_rest)
+        if found is Verdict.END:
             self._end_now(resident, running)
+            return found
+        if found is Verdict.RETIRE and self._old_enough():
+            self._retire()
+        if found is not self._noted and found is not Verdict.WITHIN:
+            log.warning(
+                "this worker holds %s, over its limit of %s (KGSERVICE_WORKER_MEMORY_MB), %s",
+                _mb(resident),
+                _mb(self.limit),
+                _NOTES[found],
+            )
+        self._noted = found
         return found
+
+    def _old_enough(self) -> bool:
+        return time.monotonic() - self._started >= RETIRE_AFTER_SECONDS
 
     def _end_now(self, resident: int, running: list[Operation]) -> None:
         now = time.monotonic()
@@ -142,6 +158,20 @@ class MemoryGuard:
         self._runner.abort_reads(WorkerOutOfMemory(out_of_memory_message(self.limit)))
         time.sleep(self._grace)  # for those answers to leave
         self._end()
+
+
+_NOTES = {
+    Verdict.WAIT_FOR_WRITES: "while a write runs: it is left to finish",
+    Verdict.RETIRE: (
+        f"with nothing running: it retires (no sooner than {RETIRE_AFTER_SECONDS:g} s after its "
+        "start). If this recurs, the limit is below what the store needs at rest: raise it, or "
+        "lower KGSERVICE_ANSWER_CACHE_MB"
+    ),
+    Verdict.HELD_AT_REST: (
+        "as it did at rest: the reads running are let run, and ended if they grow it by "
+        f"{GROWTH_MARGIN // MB} MB more"
+    ),
+}
 
 
 def out_of_memory_message(limit: int) -> str:

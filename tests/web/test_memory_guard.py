@@ -10,7 +10,15 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from kgservice.web.memory_guard import MB, MemoryGuard, Verdict, resident_bytes, verdict
+from kgservice.web.memory_guard import (
+    GROWTH_MARGIN,
+    MB,
+    RETIRE_AFTER_SECONDS,
+    MemoryGuard,
+    Verdict,
+    resident_bytes,
+    verdict,
+)
 from kgservice.web.runner import Operation, Runner, WorkerOutOfMemory
 
 LIMIT = 100 * MB
@@ -80,20 +88,29 @@ def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, dict[str, o
     return thread, outcome
 
 
+AT_REST = 20 * MB  # the limit is more than GROWTH_MARGIN above it
+
+
 @pytest.mark.parametrize(
-    ("resident", "kinds", "writing", "expected"),
+    ("resident", "kinds", "writing", "at_rest", "expected"),
     [
-        (LIMIT, ["read"], False, Verdict.WITHIN),
-        (LIMIT + 1, [], False, Verdict.RETIRE),
-        (LIMIT + 1, ["read"], False, Verdict.END),
-        (LIMIT + 1, ["read", "write"], False, Verdict.WAIT_FOR_WRITES),
-        (LIMIT + 1, ["read"], True, Verdict.WAIT_FOR_WRITES),
-        (LIMIT + 1, [], True, Verdict.WAIT_FOR_WRITES),
+        (LIMIT, ["read"], False, AT_REST, Verdict.WITHIN),
+        (LIMIT + 1, [], False, AT_REST, Verdict.RETIRE),
+        (LIMIT + 1, ["read"], False, AT_REST, Verdict.END),
+        (LIMIT + 1, ["read", "write"], False, AT_REST, Verdict.WAIT_FOR_WRITES),
+        (LIMIT + 1, ["read"], True, AT_REST, Verdict.WAIT_FOR_WRITES),
+        (LIMIT + 1, [], True, AT_REST, Verdict.WAIT_FOR_WRITES),
+        # over the limit at rest already: reads are cut only when they grow it further
+        (LIMIT + 10 * MB, ["read"], False, LIMIT + 5 * MB, Verdict.HELD_AT_REST),
+        (LIMIT + 5 * MB + GROWTH_MARGIN, ["read"], False, LIMIT + 5 * MB, Verdict.HELD_AT_REST),
+        (LIMIT + 6 * MB + GROWTH_MARGIN, ["read"], False, LIMIT + 5 * MB, Verdict.END),
     ],
 )
-def test_verdict(resident: int, kinds: list, writing: bool, expected: Verdict) -> None:
+def test_verdict(
+    resident: int, kinds: list, writing: bool, at_rest: int, expected: Verdict
+) -> None:
     running = [Operation(kind, "work") for kind in kinds]
-    assert verdict(resident, LIMIT, running, writing) is expected
+    assert verdict(resident, LIMIT, running, writing, at_rest) is expected
 
 
 def test_a_read_waiting_for_its_answer_gets_503_and_the_process_is_ended(
@@ -147,6 +164,42 @@ def test_a_write_is_never_cut_short(blocked: Blocked, caplog: pytest.LogCaptureF
     assert written == {"value": "done"} and answered == {"value": "read"}
     assert (ends.ended, ends.retired) == (0, 0)
     assert checking.check() is Verdict.RETIRE  # the write is done; nothing else runs
+
+
+def test_a_worker_over_its_limit_at_rest_retires_once_old_enough(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    runner, ends = Runner(timeout=10), Ends()
+    checking = guard(runner, ends, LIMIT + MB)
+    with caplog.at_level(logging.WARNING, logger="kgservice.web.memory_guard"):
+        assert checking.check() is Verdict.RETIRE
+        assert ends.retired == 0, "a worker retired within a minute of its start"
+        checking._started -= RETIRE_AFTER_SECONDS
+        assert checking.check() is Verdict.RETIRE
+    assert ends.retired == 1 and ends.ended == 0
+    assert caplog.text.count("with nothing running") == 1
+    assert "raise it, or lower KGSERVICE_ANSWER_CACHE_MB" in caplog.text
+
+
+def test_reads_that_do_not_grow_a_worker_over_its_limit_at_rest_are_let_run(
+    blocked: Blocked,
+) -> None:
+    """A limit set below what the worker holds at rest must not end it at every request."""
+    runner, ends = Runner(timeout=10), Ends()
+    memory = {"now": LIMIT + 20 * MB}
+    checking = MemoryGuard(
+        LIMIT, runner, writing=lambda: False, retire=ends.retire, end=ends.end,
+        grace=0.0, resident=lambda: memory["now"],
+    )  # fmt: skip
+    assert checking.check() is Verdict.RETIRE  # at rest, over the limit
+    request, outcome = in_thread(lambda: runner.stream(blocked, lambda value, emit: emit(b"x")))
+    assert blocked.started.wait(5)
+    memory["now"] += GROWTH_MARGIN // 2
+    assert checking.check() is Verdict.HELD_AT_REST
+    memory["now"] += GROWTH_MARGIN
+    assert checking.check() is Verdict.END and ends.ended == 1
+    request.join(5)
+    assert isinstance(outcome["error"], WorkerOutOfMemory)
 
 
 def test_a_reasoning_refresh_holds_the_guard_like_a_write(blocked: Blocked) -> None:
