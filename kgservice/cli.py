@@ -114,9 +114,9 @@ def _numbers(value: str, what: str) -> list[int]:
 @click.option(
     "--seconds",
     type=click.FloatRange(min=0.1),
-    default=10.0,
-    show_default=True,
-    help="HTTP: seconds per query, server and client count.",
+    default=None,
+    help="HTTP: seconds per query, server and client count.  [default: 10; 30 from "
+    "1,000,000 people]",
 )
 @click.option(
     "--clients", default="1,4,16", show_default=True, help="HTTP: concurrent client counts."
@@ -143,7 +143,7 @@ def bench(
     sections: str,
     engines: str,
     timeout: float,
-    seconds: float,
+    seconds: float | None,
     clients: str,
     http_client: str,
     store: Path | None,

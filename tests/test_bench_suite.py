@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kgservice.bench.suite import http_ratios, ingest_ratio, validation_figures
+from kgservice.bench.suite import SuiteOptions, http_ratios, ingest_ratio, validation_figures
 from kgservice.cli import cli
 
 
@@ -158,3 +158,10 @@ def test_an_unexpected_error_in_a_section_keeps_the_others_and_the_json(
     (size,) = json.loads(out.read_text(encoding="utf-8"))["sizes"]
     assert size["http"] == {"error": "http: TimeoutError: timed out"}
     assert {q["question"] for q in size["questions"]["questions"]} >= {"division-summary"}
+
+
+def test_the_http_slice_grows_with_the_city_unless_given() -> None:
+    options = SuiteOptions(people=[10_000, 1_000_000])
+    assert options.slice_seconds(100_000) == 10.0
+    assert options.slice_seconds(1_000_000) == 30.0
+    assert SuiteOptions(people=[1_000_000], seconds=5.0).slice_seconds(1_000_000) == 5.0

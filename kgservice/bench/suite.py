@@ -39,6 +39,9 @@ from kgservice.errors import KGServiceError
 SECTIONS = ("ingest", "validation", "questions", "http")
 LOOKUPS = frozenset({"ask-representative", "construct-entity", "entity-by-iri"})
 PYSHACL_MAX_PEOPLE = 100_000
+SLICE_SECONDS = 10.0
+LONG_SLICE_SECONDS = 30.0
+LONG_SLICE_PEOPLE = 1_000_000
 
 
 @dataclass
@@ -51,12 +54,21 @@ class SuiteOptions:
     sections: tuple[str, ...] = SECTIONS
     engines: tuple[str, ...] = ("fast", "jena", "pyshacl")
     validation_timeout: float = 1800.0
-    seconds: float = 10.0  # HTTP: per query, server and client count
+    #: HTTP: seconds per query, server and client count; ``None``: :meth:`slice_seconds`
+    seconds: float | None = None
     clients: tuple[int, ...] = (1, 4, 16)
     http_client: str = "auto"
     #: Where each size's loaded city is kept (``<store>/<people>``) between runs; ``None``: in
     #: the run's own temporary folder, loaded once for the questions and every HTTP run.
     store: Path | None = None
+
+    def slice_seconds(self, people: int) -> float:
+        """The HTTP slice of a city of ``people``: ``seconds`` if given, else 10 s, and 30 s
+        from 1,000,000 people (where one answer of the mix's longer questions takes 3 to 9 s,
+        and 10 s measured a few requests or none)."""
+        if self.seconds is not None:
+            return self.seconds
+        return LONG_SLICE_SECONDS if people >= LONG_SLICE_PEOPLE else SLICE_SECONDS
 
     def kept_city(self, people: int, work: Path) -> Path:
         """The folder the questions and HTTP sections of ``people`` share their city in."""
@@ -164,7 +176,7 @@ def run_http(
         out = work / f"http-{clients}.json"
         text = bench_serve(
             people,
-            options.seconds,
+            options.slice_seconds(people),
             clients,
             out,
             seed=options.seed,
