@@ -108,7 +108,12 @@ class MemoryGuard:
         return thread
 
     def _watch(self) -> None:
-        while self.check() is not Verdict.END:
+        while True:
+            try:
+                if self.check() is Verdict.END:
+                    return
+            except Exception:  # a failed sample must not end the guard
+                log.exception("the memory guard could not check this worker")
             time.sleep(self._interval)
 
     def check(self) -> Verdict:

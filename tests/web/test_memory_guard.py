@@ -250,3 +250,28 @@ def test_resident_bytes_follows_the_process() -> None:
     after = resident_bytes()
     assert after is not None and after - before > 150 * MB
     del block
+
+
+def test_a_failed_sample_does_not_end_the_guard(caplog: pytest.LogCaptureFixture) -> None:
+    samples = iter([OSError("gone"), LIMIT + MB])
+    runner, ends = Runner(timeout=10), Ends()
+    blocked = Blocked()
+    request, _ = in_thread(lambda: runner.call(blocked))
+    assert blocked.started.wait(5)
+
+    def resident() -> int:
+        sample = next(samples)
+        if isinstance(sample, Exception):
+            raise sample
+        return sample
+
+    checking = MemoryGuard(
+        LIMIT, runner, writing=lambda: False, retire=ends.retire, end=ends.end,
+        interval=0.01, grace=0.0, resident=resident,
+    )  # fmt: skip
+    with caplog.at_level(logging.ERROR, logger="kgservice.web.memory_guard"):
+        checking.start().join(5)
+    blocked.release.set()
+    request.join(5)
+    assert "could not check this worker" in caplog.text
+    assert ends.ended == 1
