@@ -186,6 +186,7 @@ class Runner:
         self._workers = Workers("kgservice-work")
         self._running: set[Operation] = set()
         self._running_lock = threading.Lock()
+        self._refusing: StoreUnavailable | None = None  # set when the process is ending
 
     def running(self) -> list[Operation]:
         """The operations running now, oldest first."""
@@ -194,8 +195,9 @@ class Runner:
 
     def abort_reads(self, error: StoreUnavailable) -> list[Operation]:
         """Answer every read still waiting for its work with ``error`` (its work goes on in
-        the engine, which cannot be stopped); returns the reads it answered. Reads already
-        sending their body are not reached."""
+        the engine, which cannot be stopped), and any work asked for from now on; returns the
+        reads it answered. Reads already sending their body are not reached."""
+        self._refusing = error
         answered = []
         for operation in self.running():
             if operation.kind == "read" and operation.wake is not None:
@@ -205,6 +207,8 @@ class Runner:
         return answered
 
     def _track(self, operation: Operation) -> None:
+        if self._refusing is not None:
+            raise self._refusing
         with self._running_lock:
             self._running.add(operation)
 

@@ -275,3 +275,16 @@ def test_a_failed_sample_does_not_end_the_guard(caplog: pytest.LogCaptureFixture
     request.join(5)
     assert "could not check this worker" in caplog.text
     assert ends.ended == 1
+
+
+def test_work_asked_for_once_the_process_is_ending_is_refused_at_once() -> None:
+    """Between the 503s and the end of the process, a request the worker still takes gets the
+    same answer instead of a connection cut mid-way."""
+    runner = Runner(timeout=10)
+    assert runner.abort_reads(WorkerOutOfMemory("being replaced")) == []
+    ran = []
+    with pytest.raises(WorkerOutOfMemory, match="being replaced"):
+        runner.call(lambda: ran.append("read"))
+    with pytest.raises(WorkerOutOfMemory, match="being replaced"):
+        runner.stream(lambda: ran.append("query"), lambda value, emit: emit(b"x"))
+    assert ran == [] and runner.running() == []
