@@ -57,6 +57,9 @@ def test_bench_serve_prints_a_row_per_query_and_server(tmp_path: Path) -> None:
         assert pair["kgservice"]["errors"] == pair["oxigraph"]["errors"] == 0, name
         assert pair["kgservice"]["requests"] > 0 and pair["oxigraph"]["requests"] > 0, name
     assert body["overall_ratio"] > 0
+    peaks = body["setup"]["peak_memory_mb"]  # sampled from /proc while the queries ran
+    assert set(peaks) == {"kgservice", "oxigraph"} and all(mb > 10 for mb in peaks.values())
+    assert f"kgservice {peaks['kgservice']:,.0f} MB" in result.output
     for key, server in (("floor", "wsgi floor"), ("engine_floor", "pyoxigraph floor")):
         floor = body[key]
         assert floor["server"] == server and floor["errors"] == 0 and floor["requests"] > 0

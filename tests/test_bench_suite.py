@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from kgservice.bench.suite import SuiteOptions, http_ratios, ingest_ratio, validation_figures
+from kgservice.bench.suite import (
+    SuiteOptions,
+    http_ratios,
+    ingest_ratio,
+    service_peak_memory,
+    validation_figures,
+)
 from kgservice.cli import cli
 
 
@@ -27,9 +33,10 @@ def test_the_suite_runs_every_section_and_sums_them_up(tmp_path: Path) -> None:
     assert "pyoxigraph" in machine and "kgservice" in machine
     (row,) = [line for line in lines if line.startswith("| 30 |")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert len(cells) == 9 and "—" not in cells[:3] + cells[4:]  # pySHACL was not asked for
+    assert len(cells) == 10 and "—" not in cells[:3] + cells[4:]  # pySHACL was not asked for
     assert cells[5] == "yes"  # Jena's findings equal the fast engine's
     assert cells[7].startswith("1: ") and ", 2: " in cells[7]
+    assert cells[9].endswith(" MB") and float(cells[9][:-3].replace(",", "")) > 10
     for title in ("Ingest of a generated city", "Validation of a generated city",
                   "Named questions on a generated city", "1 concurrent client(s):",
                   "2 concurrent client(s):"):  # fmt: skip
@@ -45,6 +52,9 @@ def test_the_suite_runs_every_section_and_sums_them_up(tmp_path: Path) -> None:
     assert {q["question"] for q in size["questions"]["questions"]} >= {"division-summary"}
     ratios = http_ratios(size["http"])
     assert set(ratios) == {"1", "2"} and all(r["lookups"] > 0 for r in ratios.values())
+    assert service_peak_memory(size["http"]) == max(
+        size["http"][clients]["setup"]["peak_memory_mb"]["kgservice"] for clients in ("1", "2")
+    )
 
 
 def test_sizes_sections_and_clients_are_checked() -> None:
@@ -74,7 +84,7 @@ def test_a_failed_section_keeps_the_others_and_sets_the_exit_code(monkeypatch) -
     assert "http: failed: residents-of-county: the servers disagree" in result.output
     (row,) = [line for line in result.output.splitlines() if line.startswith("| 30 |")]
     cells = [cell.strip() for cell in row.strip("|").split("|")]
-    assert cells[6] != "—" and cells[7:] == ["failed", "failed"]
+    assert cells[6] != "—" and cells[7:] == ["failed", "failed", "failed"]
 
 
 @pytest.fixture

@@ -66,6 +66,7 @@ JSON_RESULTS = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
 START_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
+MEMORY_SAMPLE_SECONDS = 0.2  # how often the servers' resident memory is read during a run
 REQUEST_TIMEOUT = 60.0
 #: Before a query is measured, each server is given this long at most to finish the requests
 #: the clients of the last slice gave up on (a server goes on computing them).
@@ -362,18 +363,35 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of the server and its descendants (granian's workers)."""
-        if self.process is None:
-            return 0.0
-        pids, total = [self.process.pid], 0.0
-        while pids:
-            pid = pids.pop()
+        total = 0.0
+        for pid in self._processes():
             with contextlib.suppress(OSError, ValueError, IndexError):
                 stat = Path(f"/proc/{pid}/stat").read_text()
                 fields = stat[stat.rindex(")") + 2 :].split()
                 total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
+
+    def resident_bytes(self) -> int:
+        """Resident memory of the server and its descendants, summed."""
+        total = 0
+        for pid in self._processes():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                statm = Path(f"/proc/{pid}/statm").read_text().split()
+                total += int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
+        return total
+
+    def _processes(self) -> list[int]:
+        """The server's process and its descendants (Linux ``/proc``)."""
+        if self.process is None:
+            return []
+        found, pids = [], [self.process.pid]
+        while pids:
+            pid = pids.pop()
+            found.append(pid)
+            with contextlib.suppress(OSError, ValueError):
                 children = Path(f"/proc/{pid}/task/{pid}/children").read_text()
                 pids.extend(int(child) for child in children.split())
-        return total
+        return found
 
     def log_tail(self, lines: int = 20) -> str:
         if self._log is not None:
@@ -495,6 +513,33 @@ def check_counts(
             shown = ", ".join(f"{name} {n}" for name, n in counts[query.name].items())
             raise CheckFailed(f"{query.name}: the servers disagree on the results: {shown}")
     return counts
+
+
+class PeakMemory:
+    """The most resident memory each server's processes held together while it is entered,
+    sampled every :data:`MEMORY_SAMPLE_SECONDS` (MB by server name in :attr:`mb`)."""
+
+    def __init__(self, servers: list[Server]) -> None:
+        self._servers = servers
+        self.mb: dict[str, float] = {server.name: 0.0 for server in servers}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="peak-memory", daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while True:
+            for server in self._servers:
+                resident = server.resident_bytes() / 2**20
+                self.mb[server.name] = max(self.mb[server.name], round(resident, 1))
+            if self._done.wait(MEMORY_SAMPLE_SECONDS):
+                return
 
 
 # --- load generators ------------------------------------------------------------------------
@@ -865,6 +910,8 @@ class Setup:
     reader: str = "anonymous"
     load: float = 0.0  # the machine's 1-minute load average before the run (other work)
     workers: int | None = None  # read-only mode with this many worker processes
+    #: the most resident memory each server's processes held together during the run (MB)
+    peak_memory_mb: dict[str, float] = field(default_factory=dict)
 
 
 def _ms(value: float | None) -> str:
@@ -889,6 +936,8 @@ def table(setup: Setup, rows: list[Row], queries: list[BenchQuery]) -> str:
         f"threads, KGSERVICE_MAX_ROWS={setup.max_rows}, {setup.reader} reader; "
         f"{setup.oxigraph} serve --union-default-graph",
         f"Machine: {machine()}; load average before the run {setup.load:.2f}",
+        "Peak resident memory during the run (all of a server's processes): "
+        + ", ".join(f"{name} {mb:,.0f} MB" for name, mb in setup.peak_memory_mb.items()),
         "",
         "| query               | server    | results | requests/s | median (ms) | p95 (ms) "
         "| server CPU (ms/req) | errors | service/oxigraph |",
@@ -983,12 +1032,14 @@ def bench_serve(
         ]
         for server in servers:
             server.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        peaks = PeakMemory(servers)
         try:
             for server in servers:
                 server.start()
                 echo(f"{server.name} ready at {server.url}")
-            counts = check_counts(servers, city.queries)
-            rows = measure(servers, city.queries, generator, seconds, concurrency, counts, echo)
+            with peaks:
+                counts = check_counts(servers, city.queries)
+                rows = measure(servers, city.queries, generator, seconds, concurrency, counts, echo)
             settle(servers, echo)
             floor = measure_floors(
                 servers[0], city.store, rows, city.queries, generator, seconds, concurrency, servers
@@ -1010,6 +1061,7 @@ def bench_serve(
         reader,
         load_before,
         workers,
+        peaks.mb,
     )
     if json_out is not None:
         report = report_json(setup, rows, city.queries) | {

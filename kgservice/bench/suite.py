@@ -297,6 +297,17 @@ def http_ratios(figures: dict) -> dict[str, dict[str, float | None]]:
     return result
 
 
+def service_peak_memory(figures: dict) -> float | None:
+    """The most resident memory (MB) the service's processes held in any HTTP run."""
+    from kgservice.bench.serve import SERVICE
+
+    peaks = [
+        report.get("setup", {}).get("peak_memory_mb", {}).get(SERVICE)
+        for report in figures.values()
+    ]
+    return max((peak for peak in peaks if peak), default=None)
+
+
 def _fmt(value: float | str | None, pattern: str = "{:.2f}") -> str:
     if isinstance(value, str):
         return value
@@ -307,8 +318,9 @@ def summary(reports: list[SizeReport]) -> list[str]:
     lines = [
         "| people | ingest: write ÷ `oxigraph load` (≥ 0.5) | validation: fast (s) | "
         "× pySHACL (≥ 10) | × Jena (≥ 1) | same findings | slowest question p95 (≤ 2,000 ms) "
-        "| HTTP mix ÷ oxigraph (≥ 0.9 at 16) | HTTP lookups ÷ oxigraph (≥ 0.7) |",
-        "|---:|---:|---:|---:|---:|---|---:|---|---|",
+        "| HTTP mix ÷ oxigraph (≥ 0.9 at 16) | HTTP lookups ÷ oxigraph (≥ 0.7) "
+        "| service peak memory under HTTP load (≤ 2,048 MB) |",
+        "|---:|---:|---:|---:|---:|---|---:|---|---|---:|",
     ]
     for report in reports:
         figures = {
@@ -332,6 +344,7 @@ def summary(reports: list[SizeReport]) -> list[str]:
             _fmt(slowest, "{:,.0f}"),
             mix,
             lookups,
+            _fmt(service_peak_memory(figures.get("http", {})), "{:,.0f} MB"),
         ]
         for section, columns in _COLUMNS.items():
             if section in failed:
@@ -342,7 +355,7 @@ def summary(reports: list[SizeReport]) -> list[str]:
 
 
 #: The summary's columns (after ``people``) each section fills.
-_COLUMNS = {"ingest": (0,), "validation": (1, 2, 3, 4), "questions": (5,), "http": (6, 7)}
+_COLUMNS = {"ingest": (0,), "validation": (1, 2, 3, 4), "questions": (5,), "http": (6, 7, 8)}
 
 
 def run_suite(
