@@ -18,14 +18,14 @@ def healthz() -> Response:
     """200 with ``{"status": "ok"}`` when the store answers an ASK, else 503.
 
     The body also names the backend, how long the ASK took and the serving process's id (it
-    changes when a worker is replaced after a runaway query).
-    """
+    changes when a worker is replaced after a runaway query; a worker being ended for memory
+    answers 503 with its id until it is gone)."""
     state = current_state()
     started = time.monotonic()
     try:
         state.runner.call(lambda: state.store.ask("ASK { }"), "the health check")
     except Exception as error:  # any failure of the store means unhealthy
-        body = {"status": "unavailable", "error": str(error)}
+        body = {"status": "unavailable", "error": str(error), "pid": os.getpid()}
         return Response(jsonify(body).get_data(), status=503, mimetype="application/json")
     elapsed = round((time.monotonic() - started) * 1000, 2)
     backend = type(state.store).__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 
@@ -323,6 +324,18 @@ def test_healthz_and_metrics(client) -> None:
     resident = next(x for x in text.splitlines() if x.startswith("process_resident_memory_bytes"))
     assert float(resident.split()[-1]) > 10e6
     assert "kgservice_worker_memory_limit_bytes" not in text  # no guard outside kgservice serve
+
+
+def test_a_worker_being_ended_for_memory_is_unhealthy_and_says_which(client) -> None:
+    from kgservice.web.runner import WorkerOutOfMemory
+    from kgservice.web.state import EXTENSION
+
+    client.application.extensions[EXTENSION].runner.abort_reads(WorkerOutOfMemory("ending"))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "error": "ending", "pid": os.getpid()}
+    answer = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "10"
 
 
 def test_bare_get_gives_the_service_description(client) -> None:
