@@ -139,7 +139,9 @@ class Operation:
     started: float = field(default_factory=time.monotonic)
     #: set by :meth:`Runner.abort_reads`: the error the waiting request answers with
     aborted: StoreUnavailable | None = None
-    wake: Callable[[], None] | None = None  # wakes the request thread waiting for the work
+    #: wakes the request thread waiting for a read (``None`` once its answer has started, and
+    #: for a write, which is never cut short)
+    wake: Callable[[], None] | None = None
 
 
 class Workers:
@@ -200,7 +202,7 @@ class Runner:
         self._refusing = error
         answered = []
         for operation in self.running():
-            if operation.kind == "read" and operation.wake is not None:
+            if operation.wake is not None:  # a write has none: it is never cut short
                 operation.aborted = error
                 operation.wake()
                 answered.append(operation)
@@ -248,7 +250,7 @@ class Runner:
         finished = threading.Event()
         answered = threading.Event()  # the work finished, or the memory guard gave up on it
 
-        operation = Operation(kind, what, wake=answered.set)
+        operation = Operation(kind, what, wake=answered.set if kind == "read" else None)
 
         def target() -> None:
             try:
