@@ -26,7 +26,7 @@ from kgservice.sparql.confine import confine_reads
 from kgservice.sparql.guard import Target, check_shape, check_targets, remote_targets
 from kgservice.sparql.lexer import Token, depends_on_base, is_volatile, outer_limit
 from kgservice.sparql.reach import reads_predicates
-from kgservice.sparql.results import Truncation, write_solutions
+from kgservice.sparql.results import HeadEditingSink, Truncation, truncation_note
 from kgservice.store.base import QueryDataset, Store, UpdateDataset
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
@@ -292,17 +292,25 @@ class _Once:
 
 
 def _answer_solutions(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> Answer:
-    names = [variable.value for variable in solutions.variables]
     if cap == 0:
         held = _Once(solutions)
         return Answer(fmt, _oxigraph_writer(lambda out: held.take().serialize(out, fmt.oxigraph)))
     tsv, cut = head_lines(lambda out: solutions.serialize(out, _TSV), cap + 1)  # header + rows
+    truncation = Truncation(cap) if cut else None
+    if truncation is not None and fmt.oxigraph == _TSV:  # the engine's lines are the answer
+        return Answer(fmt, lambda emit: emit(tsv), truncation)
     head = _Once(ox.parse_query_results(tsv, _TSV))
-    if not cut:  # whole: the engine writes it, as with no cap
-        return Answer(fmt, _oxigraph_writer(lambda out: head.take().serialize(out, fmt.oxigraph)))
-    truncation = Truncation(cap)
-    chunks = write_solutions(fmt.media_type, names, list(head.take()), truncation)
-    return Answer(fmt, _iterator_writer(chunks), truncation)
+    note = truncation_note(fmt.media_type, truncation) if truncation is not None else None
+
+    def serialize(out: io.RawIOBase) -> None:
+        if note is None:  # whole (the engine writes it, as with no cap), or a format without room
+            head.take().serialize(out, fmt.oxigraph)
+            return
+        sink = HeadEditingSink(out, note)
+        head.take().serialize(sink, fmt.oxigraph)
+        sink.finish()
+
+    return Answer(fmt, _oxigraph_writer(serialize), truncation)
 
 
 def _answer_triples(triples: Iterator[ox.Triple], fmt: Format, cap: int) -> Answer:
@@ -374,14 +382,6 @@ def _oxigraph_writer(
 def write_graph(triples: Iterable[ox.Triple], fmt: Format, emit: Emit) -> None:
     """Serialise ``triples`` in ``fmt`` through ``emit``, 64 KiB at a time (Graph Store GET)."""
     _oxigraph_writer(lambda out: ox.serialize(triples, out, fmt.oxigraph))(emit)
-
-
-def _iterator_writer(chunks: Iterator[bytes]) -> BodyWriter:
-    def write(emit: Emit) -> None:
-        for chunk in chunks:
-            emit(chunk)
-
-    return write
 
 
 def check_update(store: Store, request: UpdateRequest, limits: Limits) -> list[Token]:
