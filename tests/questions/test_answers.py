@@ -208,6 +208,22 @@ def test_representative_lives_elsewhere(city: EmbeddedStore) -> None:
     ]
 
 
+def test_representative_living_in_the_county_itself_lives_inside_it() -> None:
+    """A residence that is the county of registration itself is inside it: the walk up
+    ``city:parentDivision+`` has no step of length zero, the FILTER beside it covers that."""
+    store = load_fixture(open_embedded(None))
+
+    def entities_with_p99_living_in(county: str) -> list[tuple[str, str]]:
+        triple = f"<{p('p99')}> <{CITY}residence> <{d(county)}>"  # p99 represents E12 (371302)
+        store.update(f"INSERT DATA {{ GRAPH <{g('population')}> {{ {triple} }} }}")
+        rows = ask(store, "representative-lives-elsewhere")
+        store.update(f"DELETE DATA {{ GRAPH <{g('population')}> {{ {triple} }} }}")
+        return [(r["entity"], r["residence"]) for r in rows if r["representative"] == p("p99")]
+
+    assert entities_with_p99_living_in("371302") == []
+    assert entities_with_p99_living_in("371311") == [(E["E12"], d("371311"))]
+
+
 def test_representatives_of_troubled_entities(city: EmbeddedStore) -> None:
     rows = ask(city, "representatives-of-troubled-entities")
     assert columns(rows, "person", "personName", "troubledEntities", "normalEntities") == [
