@@ -57,6 +57,7 @@ from kgservice import __version__
 from kgservice.bench.floor import BODY_ENV, STORE_ENV, TYPE_ENV
 from kgservice.errors import CheckFailed, KGServiceError, ToolMissingError
 from kgservice.settings import load_settings
+from kgservice.web.memory_guard import resident_bytes as process_resident_bytes
 
 SERVICE = "kgservice"
 OXIGRAPH = "oxigraph"
@@ -373,12 +374,7 @@ class Server:
 
     def resident_bytes(self) -> int:
         """Resident memory of the server and its descendants, summed."""
-        total = 0
-        for pid in self._processes():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                statm = Path(f"/proc/{pid}/statm").read_text().split()
-                total += int(statm[1]) * os.sysconf("SC_PAGE_SIZE")
-        return total
+        return sum(process_resident_bytes(pid) or 0 for pid in self._processes())
 
     def _processes(self) -> list[int]:
         """The server's process and its descendants (Linux ``/proc``)."""

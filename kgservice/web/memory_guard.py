@@ -50,10 +50,11 @@ class Verdict(Enum):
     END = "over the limit while reads run: end the process"
 
 
-def resident_bytes() -> int | None:
-    """This process's resident memory (Linux ``/proc``), or ``None`` where it cannot be read."""
+def resident_bytes(pid: int | None = None) -> int | None:
+    """The resident memory of process ``pid`` (this one by default; Linux ``/proc``), or
+    ``None`` where it cannot be read (no ``/proc``, or the process is gone)."""
     try:
-        with open("/proc/self/statm", "rb") as statm:
+        with open(f"/proc/{pid or 'self'}/statm", "rb") as statm:
             return int(statm.read().split()[1]) * _PAGE_BYTES
     except (OSError, ValueError, IndexError):
         return None

@@ -5,6 +5,8 @@ and the whole guard in ``tests/test_serve.py`` with a query that really grows)."
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 
@@ -250,6 +252,17 @@ def test_resident_bytes_follows_the_process() -> None:
     after = resident_bytes()
     assert after is not None and after - before > 150 * MB
     del block
+
+
+def test_resident_bytes_of_another_process_and_of_none() -> None:
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        other = resident_bytes(child.pid)
+        assert other is not None and 0 < other < resident_bytes()  # a bare interpreter
+    finally:
+        child.kill()
+        child.wait()
+    assert resident_bytes(child.pid) is None  # gone
 
 
 def test_a_failed_sample_does_not_end_the_guard(caplog: pytest.LogCaptureFixture) -> None:
