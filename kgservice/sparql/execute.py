@@ -297,13 +297,13 @@ def _answer_solutions(solutions: ox.QuerySolutions, fmt: Format, cap: int) -> An
         return Answer(fmt, _oxigraph_writer(lambda out: held.take().serialize(out, fmt.oxigraph)))
     tsv, cut = head_lines(lambda out: solutions.serialize(out, _TSV), cap + 1)  # header + rows
     truncation = Truncation(cap) if cut else None
-    if truncation is not None and fmt.oxigraph == _TSV:  # the engine's lines are the answer
+    if fmt.oxigraph == _TSV:  # the engine's lines are the answer, cut or whole
         return Answer(fmt, lambda emit: emit(tsv), truncation)
     head = _Once(ox.parse_query_results(tsv, _TSV))
     note = truncation_note(fmt.media_type, truncation) if truncation is not None else None
 
     def serialize(out: io.RawIOBase) -> None:
-        if note is None:  # whole (the engine writes it, as with no cap), or a format without room
+        if note is None:  # whole (written as with no cap), or CSV: no room for a note
             head.take().serialize(out, fmt.oxigraph)
             return
         sink = HeadEditingSink(out, note)

@@ -92,7 +92,8 @@ class HeadEditingSink(io.RawIOBase):
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
         if self.edit is None:
-            return self.out.write(data) or len(data)
+            self.out.write(data)
+            return len(data)
         self.held += bytes(data)
         edited = self.edit(self.held)
         if edited is not None:
