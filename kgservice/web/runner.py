@@ -199,9 +199,11 @@ class Runner:
         """Answer every read still waiting for its work with ``error`` (its work goes on in
         the engine, which cannot be stopped), and any work asked for from now on; returns the
         reads it answered. Reads already sending their body are not reached."""
-        self._refusing = error
+        with self._running_lock:  # so no read is tracked between the flag and the pass below
+            self._refusing = error
+            running = sorted(self._running, key=lambda operation: operation.started)
         answered = []
-        for operation in self.running():
+        for operation in running:
             if operation.wake is not None:  # a write has none: it is never cut short
                 operation.aborted = error
                 operation.wake()
@@ -209,9 +211,9 @@ class Runner:
         return answered
 
     def _track(self, operation: Operation) -> None:
-        if self._refusing is not None:
-            raise self._refusing
         with self._running_lock:
+            if self._refusing is not None:
+                raise self._refusing
             self._running.add(operation)
 
     def _untrack(self, operation: Operation) -> None:
