@@ -11,8 +11,13 @@ before and after, so the write's new findings are those of the "after" run missi
 "before" run: what a whole validation would find new.
 
 A rule that reads a changed predicate *globally* (through a computed IRI, as the citizen-ID
-county rule reads ``city:divisionCode``) cannot be followed back to its focus nodes: it runs
-over all of them, on a copy of every quad of the predicates it reads, before and after.
+county rule reads ``city:divisionCode`` of ``id:division/`` and the ID's first six
+characters) is followed back through the computation when the analysis can run it again
+(:meth:`~kgservice.validation.reach.Reach.origin`): the store evaluates the rule's own
+expressions over the quads that give their input (every citizen ID) and keeps the values that
+give the changed term, or fail. When it cannot, or when that finds more than
+:data:`MAX_COMPUTED` values, the rule runs over all its focus nodes, on a copy of every quad of
+the predicates it reads, before and after.
 
 Left to the whole validation (:class:`WholeNeeded`): a change to the ontology graph or to
 ``rdfs:subClassOf`` (the rules are compiled with the class tree), a rule the analysis cannot
@@ -37,11 +42,14 @@ from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.validation.compile import Rule, SubclassIndex, compile_shapes
 from kgservice.validation.engine import run_rules
 from kgservice.validation.findings import Finding
-from kgservice.validation.reach import Hop, Reach, Step, reach_of
+from kgservice.validation.reach import Hop, Origin, Reach, Step, reach_of
 
 #: More focus nodes than this, or more changed quads, and the write is validated whole.
 MAX_FOCUS = 20_000
 MAX_CHANGES = 50_000
+#: More values than this found back through a computation, and the rule runs over every
+#: focus node (a county's code is in the IDs of everyone registered there).
+MAX_COMPUTED = MAX_FOCUS
 #: Focus nodes per VALUES block of a restricted rule.
 VALUES_CHUNK = 2_000
 SUBCLASS_OF = str(RDFS.subClassOf)
@@ -51,6 +59,11 @@ Node = ox.NamedNode | ox.BlankNode | ox.Literal
 
 class WholeNeeded(Exception):
     """The write cannot be validated on the nodes it concerns; the reason says why."""
+
+
+class _TooWide(Exception):
+    """A rule cannot be followed back from a change through a computation: it is run over
+    every focus node instead."""
 
 
 @dataclass
@@ -102,9 +115,10 @@ def check_locally(
     followed: list[tuple[Rule, Reach]] = []
     whole: list[tuple[Rule, Reach]] = []
     for rule, reach in rules:
-        (whole if reach.global_predicates() & changed else followed).append((rule, reach))
+        unfollowed = reach.global_predicates() - reach.followable()
+        (whole if unfollowed & changed else followed).append((rule, reach))
     data = _Data(store, view, added)
-    focus = _focus_nodes(followed, data, removed + added)
+    focus = _focus_nodes(followed, whole, data, removed + added)
     if not focus and not whole:
         return LocalCheck([], [], [], open_embedded(None))
     quads = _read_quads(followed, data, focus) if focus else []
@@ -213,6 +227,7 @@ class _Data:
             self.added_about[quad.subject].append(quad)
             self.added_of[quad.predicate.value].append(quad)
         self._memo: dict[tuple[Node, str, bool], list[ox.Quad]] = {}
+        self._computed: dict[tuple[Origin, Node], set[Node]] = {}
 
     def along(self, node: Node, predicate: str, forward: bool) -> list[ox.Quad]:
         """The quads ``node predicate ?x`` (forward) or ``?x predicate node``."""
@@ -245,20 +260,64 @@ class _Data:
         return out
 
     def stored(self, predicate: str) -> Iterator[ox.Quad]:
-        """Every quad of ``predicate`` the store holds that validation reads, graph by graph
-        (the derived graphs, and masked copies of personal values, are not read at all)."""
+        """Every quad of ``predicate`` the store holds that validation reads, graph by graph."""
         named = ox.NamedNode(predicate)
+        for graph in self.graphs_read(predicate):
+            yield from self.store.quads_for_pattern(None, named, None, graph)
+
+    def graphs_read(self, predicate: str) -> list[ox.NamedNode | ox.DefaultGraph]:
+        """The graphs whose quads of ``predicate`` validation reads: not the derived graphs,
+        nor the masked copies of personal values."""
+        graphs: list[ox.NamedNode | ox.DefaultGraph] = []
         for graph in (ox.DefaultGraph(), *self.store.named_graphs()):
             name = graph.value if isinstance(graph, ox.NamedNode) else ""
-            if name in self.view.derived or (
-                predicate in self.view.properties and name in self.view.hidden
-            ):
-                continue
-            yield from self.store.quads_for_pattern(None, named, None, graph)
+            masked = predicate in self.view.properties and name in self.view.hidden
+            if name not in self.view.derived and not masked:
+                graphs.append(graph)
+        return graphs
+
+    def computed_from(self, origin: Origin, term: Node) -> set[Node]:
+        """The values of ``origin.source`` in its step's quads (stored or added) for which the
+        expressions give ``term``, or fail; :class:`_TooWide` past :data:`MAX_COMPUTED` of
+        them, or for a blank node (a query cannot name one)."""
+        if isinstance(term, ox.BlankNode):
+            raise _TooWide()
+        key = (origin, term)
+        if key not in self._computed:
+            query = _computed_query(origin, term)
+            graphs = self.graphs_read(origin.step.predicate)
+            found = {row[0] for row in self.store.query(query, default_graph=graphs)}
+            added = self.added_of.get(origin.step.predicate)
+            if added:
+                scratch = ox.Store()
+                scratch.extend(ox.Quad(q.subject, q.predicate, q.object) for q in added)
+                found |= {row[0] for row in scratch.query(query)}
+            if len(found) > MAX_COMPUTED:
+                raise _TooWide()
+            self._computed[key] = found
+        return self._computed[key]
 
     def about(self, node: ox.NamedNode) -> list[ox.Quad]:
         stored = self.store.quads_for_pattern(node, None, None, None)
         return [q for q in stored if self.view.reads(q)] + self.added_about.get(node, [])
+
+
+def _computed_query(origin: Origin, term: Node) -> str:
+    """A SELECT of the values of ``origin.source`` in the quads of its step for which its
+    expressions, applied in turn, give ``term`` or fail."""
+    source, step = origin.source, origin.step
+    other = Variable("kgservice_other")
+    ends = [
+        source if end == source else other if isinstance(end, Variable) else end
+        for end in (step.subject, step.object)
+    ]
+    binds = " ".join(f"BIND({d.expression} AS {d.target.n3()})" for d in origin.chain)
+    result = origin.chain[-1].target.n3()
+    return (
+        f"SELECT DISTINCT {source.n3()} WHERE {{ {ends[0].n3()} <{step.predicate}> "
+        f"{ends[1].n3()} . {binds} FILTER(!BOUND({result}) || sameTerm({result}, {term})) }} "
+        f"LIMIT {MAX_COMPUTED + 1}"
+    )
 
 
 def _matches(term: Node, end: object) -> bool:
@@ -273,20 +332,29 @@ def _matches(term: Node, end: object) -> bool:
 
 
 def _focus_nodes(
-    rules: list[tuple[Rule, Reach]], data: _Data, changed: list[ox.Quad]
+    followed: list[tuple[Rule, Reach]],
+    whole: list[tuple[Rule, Reach]],
+    data: _Data,
+    changed: list[ox.Quad],
 ) -> list[ox.NamedNode]:
-    """Every focus node whose findings the changed quads can change."""
+    """Every focus node whose findings the changed quads can change, for the ``followed``
+    rules; one that cannot be followed back through a computation moves to ``whole``."""
     focus: set[Node] = set()
     by_predicate: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in changed:
         by_predicate[quad.predicate.value].append(quad)
-    for _, reach in rules:  # rules reading a changed predicate globally are left out
-        for predicate, quads in by_predicate.items():
-            for step in reach.steps_of(predicate):
-                for quad in quads:
-                    focus |= _reached_from(reach, step, quad, data)
-            if len(focus) > MAX_FOCUS:
-                raise WholeNeeded(f"the write concerns more than {MAX_FOCUS} focus nodes")
+    for pair in list(followed):
+        _, reach = pair
+        try:
+            for predicate, quads in by_predicate.items():
+                for step in reach.steps_of(predicate):
+                    for quad in quads:
+                        focus |= _reached_from(reach, step, quad, data)
+                if len(focus) > MAX_FOCUS:
+                    raise WholeNeeded(f"the write concerns more than {MAX_FOCUS} focus nodes")
+        except _TooWide:
+            followed.remove(pair)
+            whole.append(pair)
     if not all(isinstance(node, ox.NamedNode) for node in focus):
         raise WholeNeeded("the write concerns a focus node that is not an IRI")
     return sorted(focus, key=lambda node: node.value)  # type: ignore[union-attr]
@@ -296,14 +364,33 @@ def _reached_from(reach: Reach, step: Step, quad: ox.Quad, data: _Data) -> set[N
     if not (_matches(quad.subject, step.subject) and _matches(quad.object, step.object)):
         return set()
     found: set[Node] = set()
+    anchored = reach.anchored()
     for end, term in ((step.subject, quad.subject), (step.object, quad.object)):
-        if not isinstance(end, Variable) or end not in reach.anchored():
+        if not isinstance(end, Variable) or end not in anchored:
             continue
-        for path in reach.paths_to_this(end, step):
-            nodes: set[Node] = {term}
-            for hop in path:
-                nodes = data.follow(nodes, hop)
-            found |= nodes
+        found |= _follow_to_this(reach, end, {term}, step, data)
+    if {step.subject, step.object} & anchored:
+        return found
+    end = reach.computed_end(step)  # a global step: back through the computation, if any
+    origin = reach.origin(end) if end is not None else None
+    if origin is not None:
+        term = quad.subject if end == step.subject else quad.object
+        start = data.computed_from(origin, term)
+        found |= _follow_to_this(reach, origin.source, start, step, data)
+    return found
+
+
+def _follow_to_this(
+    reach: Reach, start: Variable, nodes: set[Node], avoid: Step, data: _Data
+) -> set[Node]:
+    """The focus nodes reached from ``nodes``, the values of ``start``, along every path to
+    ``?this`` that does not go along ``avoid``."""
+    found: set[Node] = set()
+    for path in reach.paths_to_this(start, avoid):
+        reached = nodes
+        for hop in path:
+            reached = data.follow(reached, hop)
+        found |= reached
     return found
 
 

@@ -13,9 +13,16 @@ given focus nodes reads (:meth:`Reach.paths_from_this`).
 
 What cannot be followed this way is *global*: a step whose variables are joined to ``?this``
 only through an expression (``BIND(IRI(CONCAT(...)) AS ?division)``), constants or ``VALUES``,
-and the predicates of ``*``, ``+`` and ``?`` paths. A change of such a predicate may concern
-any focus node; the quads of such a predicate are read whole. A variable predicate or a
-negated property set makes the whole rule :attr:`Reach.opaque`.
+and the predicates of ``*``, ``+`` and ``?`` paths. The quads of such a predicate are read
+whole. A change of one may concern any focus node, unless the step's end is *computed* from a
+variable joined to ``?this`` by expressions of that one variable which the analysis can write
+back as SPARQL (constants, ``STR``, ``SUBSTR``, ``CONCAT``, ``IRI``: :class:`Derived`), and
+that variable is bound in every solution by a triple pattern outside ``OPTIONAL``, ``UNION``
+and ``MINUS`` (:attr:`Reach.mandatory`). Then the focus nodes are found by running those
+expressions over that pattern's quads in the store, keeping the values that give the changed
+term or fail (a failed expression leaves the end unbound, which matches any term):
+:meth:`Reach.origin`, :meth:`Reach.followable`. A variable predicate or a negated property set
+makes the whole rule :attr:`Reach.opaque`.
 
 The analysis uses rdflib's SPARQL algebra; it is slow (about 20 ms a rule), so it is
 remembered per query text.
@@ -28,7 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rdflib import URIRef, Variable
+from rdflib import Literal, URIRef, Variable
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -56,6 +63,27 @@ class Hop:
     to: Variable
 
 
+@dataclass(frozen=True)
+class Derived:
+    """``BIND(expression AS ?target)`` where the expression's one variable is ``source`` and
+    ``expression`` is its SPARQL text (full IRIs, no prefixes)."""
+
+    source: Variable
+    target: Variable
+    expression: str
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a computed variable comes from: ``source``, a variable joined to ``?this`` whose
+    every value is in the quads of ``step``, and the expressions from it, in the order they
+    apply (the last binds the computed variable)."""
+
+    source: Variable
+    step: Step
+    chain: tuple[Derived, ...]
+
+
 @dataclass
 class Reach:
     """The variable graph of one rule (module docstring)."""
@@ -65,6 +93,10 @@ class Reach:
     computed: set[Variable] = field(default_factory=set)
     unbounded: set[str] = field(default_factory=set)  # predicates of * + ? paths
     opaque: bool = False
+    #: the computed variables whose expressions can be run again (target → how)
+    derived: dict[Variable, Derived] = field(default_factory=dict)
+    #: the steps every solution matches (in no OPTIONAL, UNION or MINUS)
+    mandatory: set[Step] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._anchored: frozenset[Variable] | None = None
@@ -119,6 +151,45 @@ class Reach:
     def predicates(self) -> set[str]:
         return {step.predicate for step in self.steps} | self.unbounded
 
+    # --- ends computed from anchored variables --------------------------------------------------
+
+    def origin(self, var: Variable) -> Origin | None:
+        """Where ``var`` is computed from, if it is computed by :class:`Derived` expressions
+        from a variable joined to ``?this`` and bound in every solution by a step."""
+        chain: list[Derived] = []
+        while var in self.derived and len(chain) < len(self.derived):
+            chain.append(self.derived[var])
+            var = self.derived[var].source
+        step = self._source_step(var)
+        if not chain or var == THIS or var not in self.anchored() or step is None:
+            return None
+        return Origin(var, step, tuple(reversed(chain)))
+
+    def _source_step(self, var: Variable) -> Step | None:
+        """A step every solution matches with ``var`` at one end: its quads hold every value
+        ``var`` takes."""
+        for step in sorted(self.mandatory, key=repr):
+            if var in (step.subject, step.object):
+                return step
+        return None
+
+    def computed_end(self, step: Step) -> Variable | None:
+        """The end of a step with no anchored end that is computed from an anchored variable
+        (:meth:`origin`), if any."""
+        for end in (step.subject, step.object):
+            if isinstance(end, Variable) and self.origin(end) is not None:
+                return end
+        return None
+
+    def followable(self) -> set[str]:
+        """The global predicates whose changes can be followed back all the same: each of their
+        steps has an end computed from an anchored variable."""
+        return {
+            predicate
+            for predicate in self.global_predicates() - self.unbounded
+            if all(self.computed_end(step) for step in self.steps_of(predicate))
+        }
+
     # --- paths ----------------------------------------------------------------------------------
 
     def paths_to_this(self, start: Variable, avoid: Step) -> list[list[Hop]]:
@@ -172,7 +243,45 @@ def reach_of(query: str) -> Reach:
     _Builder(reach).walk(algebra)
     unique: dict[Step, None] = dict.fromkeys(reach.steps)  # the same pattern twice is one
     reach.steps = list(unique)
+    reach.mandatory = {Step(s, str(p), o) for s, p, o in _mandatory(algebra)} & set(unique)
     return reach
+
+
+def _mandatory(node: object) -> set[tuple[object, URIRef, object]]:
+    """The triple patterns (with an IRI predicate) that every solution of ``node`` matches."""
+    if not isinstance(node, CompValue):
+        return set()
+    if node.name == "BGP":
+        return {(s, p, o) for s, p, o in node.triples if isinstance(p, URIRef)}
+    if node.name == "Join":
+        return _mandatory(node.p1) | _mandatory(node.p2)
+    if node.name in ("LeftJoin", "Minus"):
+        return _mandatory(node.p1)
+    if node.name == "Union":
+        return _mandatory(node.p1) & _mandatory(node.p2)
+    if node.name in _PASS_THROUGH:
+        return _mandatory(node.p)
+    return set()
+
+
+#: Algebra nodes whose every solution extends one of their pattern's (filtered, extended,
+#: projected, sorted, cut; variables are told apart by name only, as everywhere here).
+_PASS_THROUGH = frozenset(
+    {
+        "SelectQuery",
+        "AskQuery",
+        "ConstructQuery",
+        "Project",
+        "ToMultiSet",
+        "Distinct",
+        "Reduced",
+        "Slice",
+        "OrderBy",
+        "Filter",
+        "Extend",
+        "Graph",
+    }
+)
 
 
 class _Builder:
@@ -199,8 +308,12 @@ class _Builder:
     def bind(self, var: Variable, expr: object) -> None:
         if isinstance(expr, Variable):
             self.reach.same.append((expr, var))
-        else:
-            self.reach.computed.add(var)
+            return
+        self.reach.computed.add(var)
+        written = _expression(expr)
+        if written is not None and len(written[1]) == 1:
+            (source,) = written[1]
+            self.reach.derived[var] = Derived(source, var, written[0])
 
     def pattern(self, s: object, p: object, o: object) -> None:
         if isinstance(p, URIRef):
@@ -244,3 +357,35 @@ def _iris(path: object) -> set[str] | None:
     if isinstance(path, Path):
         return None
     return None
+
+
+#: The SPARQL functions an expression of :class:`Derived` may call: deterministic, and none
+#: reads the store.
+_FUNCTIONS = {
+    "Builtin_STR": "STR",
+    "Builtin_IRI": "IRI",
+    "Builtin_URI": "URI",
+    "Builtin_SUBSTR": "SUBSTR",
+    "Builtin_CONCAT": "CONCAT",
+}
+
+
+def _expression(expr: object) -> tuple[str, frozenset[Variable]] | None:
+    """The SPARQL text of an expression of constants and :data:`_FUNCTIONS`, with its
+    variables; ``None`` for any other expression."""
+    if isinstance(expr, Variable):
+        return expr.n3(), frozenset({expr})
+    if isinstance(expr, (URIRef, Literal)):
+        return expr.n3(), frozenset()
+    if not isinstance(expr, CompValue) or expr.name not in _FUNCTIONS:
+        return None
+    args = expr.get("arg")
+    arguments = list(args) if isinstance(args, list) else [args]
+    if expr.name == "Builtin_SUBSTR":
+        arguments += [expr.get("start")] + ([expr["length"]] if expr.get("length") else [])
+    written = [_expression(arg) for arg in arguments]
+    if any(part is None for part in written):
+        return None
+    texts = ", ".join(part[0] for part in written)  # type: ignore[index]
+    variables = frozenset().union(*(part[1] for part in written))  # type: ignore[index]
+    return f"{_FUNCTIONS[expr.name]}({texts})", variables

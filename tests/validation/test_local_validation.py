@@ -8,6 +8,7 @@ import random
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Variable
 
 from kgservice.loading import ONTOLOGY_GRAPH
 from kgservice.privacy import masked_graphs, personal_properties
@@ -195,22 +196,102 @@ def test_a_change_of_the_ontology_is_validated_whole(store: EmbeddedStore) -> No
         check_locally(store.oxigraph, view_of(store), [], [label])
 
 
-def test_a_division_code_changed_runs_the_rules_reading_codes_over_the_city(
+COUNTY_RULES = {
+    f"{SHAPES}NaturalPerson-citizenId-county",
+    f"{SHAPES}LegalEntity-creditCode-division",
+}
+
+
+def holders_of_code(store: EmbeddedStore, code: str) -> set[ox.NamedNode]:
+    """The people whose citizen ID, and the legal entities whose credit code, hold ``code``
+    where the county rules read it."""
+    ids = {q.subject for q in read_quads(store, "citizenId") if q.object.value[:6] == code}
+    credit = {q.subject for q in read_quads(store, "creditCode") if q.object.value[2:8] == code}
+    return ids | credit
+
+
+def test_a_division_code_removed_is_followed_back_to_the_ids_that_hold_it(
     store: EmbeddedStore,
 ) -> None:
     """The county rules join a citizen ID or credit code to its division by a computed IRI:
-    they cannot be followed back from a division, so they run over every focus node."""
+    the store runs that computation over every ID and credit code and keeps those that lead to
+    the changed division."""
     before = whole(store)
     codes = read_quads(store, "divisionCode")
     used = next(q for q in codes if q.object.value == "371302")  # 兰山区, where people live
     checked = same_as_whole(store, [used], [], before)
-    assert {shape for shape, _ in checked.whole_rules} == {
-        f"{SHAPES}NaturalPerson-citizenId-county",
-        f"{SHAPES}LegalEntity-creditCode-division",
-    }
-    assert {"NaturalPerson-citizenId-county", "LegalEntity-creditCode-division"} <= shapes_of(
-        checked.new()
+    assert checked.whole_rules == []
+    holders = holders_of_code(store, "371302")
+    assert len(holders) > 20 and holders <= set(checked.focus)
+    assert not holders_of_code(store, "371311") & set(checked.focus)  # 罗庄区: another county
+    assert {f.shape for f in checked.new()} >= COUNTY_RULES
+
+
+def test_a_new_village_code_concerns_no_id(store: EmbeddedStore) -> None:
+    """An ID's first six characters name a county, never a village: a new village's code can
+    change no finding of the county rules."""
+    before = whole(store)
+    village = ox.NamedNode("https://w3id.org/sckm/id/division/371302999999")
+    graph = read_quads(store, "divisionCode")[0].graph_name
+    code = ox.Quad(village, ox.NamedNode(f"{CITY}divisionCode"), ox.Literal("371302999999"), graph)
+    checked = same_as_whole(store, [], [code], before)
+    assert checked.whole_rules == []
+    assert not holders_of_code(store, "371302") & set(checked.focus)
+
+
+def test_an_id_the_computation_fails_on_is_concerned_by_any_division_code(
+    store: EmbeddedStore,
+) -> None:
+    """An ID that is not a string leaves the computed division unbound, which matches any
+    division: such a holder is among the nodes a division code concerns."""
+    person = read_quads(store, "citizenId")[0]
+    odd = ox.Quad(
+        person.subject,
+        person.predicate,
+        ox.Literal("371302", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+        person.graph_name,
     )
+    store.oxigraph.remove(person)
+    store.oxigraph.add(odd)
+    try:
+        before = whole(store)
+        codes = read_quads(store, "divisionCode")
+        other = next(q for q in codes if q.object.value == "371311")
+        checked = same_as_whole(store, [other], [], before)
+        assert person.subject in checked.focus
+        assert not holders_of_code(store, "371302") - {person.subject} & set(checked.focus)
+    finally:
+        store.oxigraph.remove(odd)
+        store.oxigraph.add(person)
+
+
+def test_a_division_code_held_by_too_many_ids_runs_the_county_rules_over_the_city(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = whole(store)
+    monkeypatch.setattr(local, "MAX_COMPUTED", 10)
+    used = next(q for q in read_quads(store, "divisionCode") if q.object.value == "371302")
+    checked = same_as_whole(store, [used], [], before)
+    people = {q.subject for q in read_quads(store, "citizenId") if q.object.value[:6] == "371302"}
+    assert len(people) > 10
+    assert f"{SHAPES}NaturalPerson-citizenId-county" in {s for s, _ in checked.whole_rules}
+    assert not people <= set(checked.focus)  # the rule ran over everyone instead
+
+
+def test_a_computation_from_an_optional_value_is_not_followed() -> None:
+    """Where the computation's input may be unbound, the computed end matches any term: no
+    set of values leads back to the focus nodes it concerns."""
+    template = """SELECT ?this WHERE {{
+        ?this a <urn:C> . {pattern}
+        BIND (IRI(CONCAT("urn:division:", SUBSTR(STR(?value), 1, 6))) AS ?division)
+        FILTER NOT EXISTS {{ ?division <urn:code> ?known }} }}"""
+    required = reach_of(template.format(pattern="?this <urn:id> ?value ."))
+    assert required.followable() == {"urn:code"}
+    origin = required.origin(Variable("division"))
+    assert origin is not None and origin.source == Variable("value")
+    assert [d.target for d in origin.chain] == [Variable("division")]
+    optional = reach_of(template.format(pattern="OPTIONAL { ?this <urn:id> ?value }"))
+    assert optional.global_predicates() == {"urn:code"} and optional.followable() == set()
 
 
 def test_a_write_concerning_too_many_nodes_is_validated_whole(
