@@ -48,6 +48,7 @@ import pyoxigraph as ox
 from kgservice.errors import InputError
 from kgservice.sparql.geo import registered_functions
 from kgservice.sparql.lexer import declares_dataset
+from kgservice.sparql.syntax_error import explain
 from kgservice.sparql.using import add_using
 from kgservice.store.base import (
     GraphName,
@@ -215,7 +216,7 @@ class EmbeddedStore:
         try:
             return self.oxigraph.query(query, **options)
         except SyntaxError as error:
-            raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
+            raise StoreSyntaxError(explain(query, str(error))) from None
         except OSError as error:
             raise StoreUnavailable(f"the store failed: {error}") from None
         except RuntimeError as error:
@@ -243,7 +244,7 @@ class EmbeddedStore:
                     update, base_iri=base_iri, custom_functions=registered_functions() or None
                 )
         except SyntaxError as error:
-            raise StoreSyntaxError(f"SPARQL syntax error: {error}") from None
+            raise StoreSyntaxError(explain(update, str(error))) from None
         except OSError as error:
             raise StoreUnavailable(f"the store failed: {error}") from None
         except RuntimeError as error:  # e.g. CREATE GRAPH of a graph that exists

@@ -92,6 +92,7 @@ from kgservice.protocol.formats import (
     parse_media_type,
 )
 from kgservice.sparql.lexer import declares_dataset, tokens
+from kgservice.sparql.syntax_error import SYNTAX_ERROR, explain
 from kgservice.store.base import (
     GraphName,
     GraphTarget,
@@ -123,6 +124,19 @@ _TIMEOUT_WORDS = re.compile(r"time[ds]?[ -]?out|timed out|cancel", re.I)
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 _STAGING_PREFIX = "urn:kgservice:staging:"
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@contextlib.contextmanager
+def _syntax_told(text: str) -> Iterator[None]:
+    """A syntax error the store reports in Oxigraph's words told as the embedded store tells
+    it (:func:`~kgservice.sparql.syntax_error.explain`), against ``text`` as it was sent."""
+    try:
+        yield
+    except StoreSyntaxError as error:
+        message = error.message.removeprefix(SYNTAX_ERROR)
+        if error.message.startswith(SYNTAX_ERROR):
+            raise StoreSyntaxError(explain(text, message)) from None
+        raise
 
 
 def _with_base(text: str, base_iri: str | None) -> str:
@@ -362,7 +376,7 @@ class RemoteStore:
         place = _redact(url)
         if status == 400:
             if what in ("query", "update"):
-                return StoreSyntaxError(f"SPARQL syntax error: {message}")
+                return StoreSyntaxError(f"{SYNTAX_ERROR}{message}")
             return StoreSyntaxError(f"the store refused the {what}: {message}")
         if status in (408, 504) or (status >= 500 and _TIMEOUT_WORDS.search(message)):
             return StoreTimeout(f"the store at {place} stopped the {what} ({status}): {message}")
@@ -443,13 +457,14 @@ class RemoteStore:
             form += self._dataset_params(dataset)
         elif union and not declares_dataset(query):
             url += ("&" if "?" in url else "?") + "union-default-graph"
-        response = self._send(
-            "POST",
-            url,
-            "query",
-            data=urlencode(form).encode("ascii"),
-            headers={"Content-Type": FORM_URLENCODED, "Accept": ACCEPT_RESULTS},
-        )
+        with _syntax_told(form[0][1]):
+            response = self._send(
+                "POST",
+                url,
+                "query",
+                data=urlencode(form).encode("ascii"),
+                headers={"Content-Type": FORM_URLENCODED, "Accept": ACCEPT_RESULTS},
+            )
         return self._result(response, "query")
 
     def _dataset_params(self, dataset: QueryDataset) -> list[tuple[str, str]]:
@@ -510,7 +525,9 @@ class RemoteStore:
             params += [
                 ("using-named-graph-uri", graph.value) for graph in dataset.using_named_graphs
             ]
-        self._post_update(_with_base(update, base_iri).encode("utf-8"), params)
+        text = _with_base(update, base_iri)
+        with _syntax_told(text):
+            self._post_update(text.encode("utf-8"), params)
 
     def select(self, query: str, *, union_default_graph: bool = True) -> Iterator[Row]:
         solutions = self._run_query(query, union=union_default_graph)

@@ -411,25 +411,41 @@ def test_a_failing_source_sends_nothing(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "column", "message"),
     [
-        ("SELEC * WHERE { ?s ?p ?o }", "error at 1:10: expected CONSTRUCT"),
-        ("SELECT * WHERE { ?s ?p }", "error at 1:25: expected one of LATERAL, SERVICE"),
+        ("SELEC * WHERE { ?s ?p ?o }", 10, "expected `CONSTRUCT`"),
+        (
+            "SELECT * WHERE { ?s ?p }",
+            25,
+            ", at the end of the query: expected `LATERAL`, `SERVICE` or a name or a value",
+        ),
+        (
+            "SELECT * WHERE { ?s a foo:Bar }",
+            23,
+            "the prefix foo: is not declared: add PREFIX foo: <…> before the query",
+        ),
     ],
 )
-def test_a_query_syntax_error_carries_the_parsers_message(
-    store: Store, text: str, message: str
+def test_a_query_syntax_error_says_where_and_what(
+    store: Store, text: str, column: int, message: str
 ) -> None:
-    with pytest.raises(StoreSyntaxError, match="SPARQL syntax error") as caught:
+    """Both stores tell the parser's message the same way (the remote one is Oxigraph's
+    server): the place, what was expected in words, the line with a caret under the place."""
+    with pytest.raises(StoreSyntaxError) as caught:
         store.query(text)
-    assert message in caught.value.message
+    told = caught.value.message
+    assert told.startswith(f"SPARQL syntax error at line 1, column {column}")
+    assert message in told
+    assert told.splitlines()[1:] == [f"  {text}", "  " + " " * (column - 1) + "^"]
+    assert "u{" not in told  # no character class written out
     assert caught.value.http_status == 400
 
 
-def test_an_update_syntax_error_carries_the_parsers_message(store: Store) -> None:
+def test_an_update_syntax_error_says_where_and_what(store: Store) -> None:
     with pytest.raises(StoreSyntaxError) as caught:
         store.update("INSERT DATA { <a> }")
-    assert "error at 1:20: expected GRAPH" in caught.value.message
+    assert "at line 1, column 20" in caught.value.message
+    assert "`GRAPH`" in caught.value.message
 
 
 # --- big results ----------------------------------------------------------------------------

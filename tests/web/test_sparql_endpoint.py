@@ -105,7 +105,9 @@ def test_syntax_error_is_400_with_the_parsers_position(client) -> None:
     response = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
     assert response.status_code == 400
     assert response.content_type == "text/plain; charset=utf-8"
-    assert b"error at 1:" in response.data
+    text = response.get_data(as_text=True)
+    assert "SPARQL syntax error at line 1, column 25" in text
+    assert "  SELECT * WHERE { ?s ?p }\n" + " " * 26 + "^" in text
 
 
 def test_not_acceptable_lists_what_is_available(client) -> None:
