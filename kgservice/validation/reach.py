@@ -259,13 +259,22 @@ def _mandatory(node: object) -> set[tuple[object, URIRef, object]]:
         return _mandatory(node.p1)
     if node.name == "Union":
         return _mandatory(node.p1) & _mandatory(node.p2)
+    if node.name == "ToMultiSet" and getattr(node.p, "name", None) == "Project":
+        seen = set(node.p.PV)  # a sub-select: only what it projects is seen outside
+        return {
+            triple
+            for triple in _mandatory(node.p)
+            if all(term in seen for term in triple if isinstance(term, Variable))
+        }
     if node.name in _PASS_THROUGH:
         return _mandatory(node.p)
     return set()
 
 
 #: Algebra nodes whose every solution extends one of their pattern's (filtered, extended,
-#: projected, sorted, cut; variables are told apart by name only, as everywhere here).
+#: sorted, cut, or projected by the rule's own SELECT, within which its BINDs are; variables
+#: are told apart by name only, as everywhere here, but a sub-select's unprojected ones are
+#: left out above).
 _PASS_THROUGH = frozenset(
     {
         "SelectQuery",

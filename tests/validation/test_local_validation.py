@@ -292,6 +292,10 @@ def test_a_computation_from_an_optional_value_is_not_followed() -> None:
     assert [d.target for d in origin.chain] == [Variable("division")]
     optional = reach_of(template.format(pattern="OPTIONAL { ?this <urn:id> ?value }"))
     assert optional.global_predicates() == {"urn:code"} and optional.followable() == set()
+    hidden = "{ SELECT ?this WHERE { ?this <urn:id> ?value } }"  # ?value not projected
+    assert reach_of(template.format(pattern=hidden)).followable() == set()
+    shown = "{ SELECT ?this ?value WHERE { ?this <urn:id> ?value } }"
+    assert reach_of(template.format(pattern=shown)).followable() == {"urn:code"}
 
 
 def test_a_write_concerning_too_many_nodes_is_validated_whole(
