@@ -821,6 +821,26 @@ def test_dangling_references(city: EmbeddedStore) -> None:
     ]
 
 
+def test_references_to_unregistered_places() -> None:
+    """A residence, a facility's place and an address's division that the division register
+    does not hold are each reported once, with the referring record's department."""
+    store = load_fixture(open_embedded(None))
+    address = f"{ID}address/nowhere"
+    added = {
+        "population": f"<{p('p01')}> <{CITY}residence> <{d('371302999')}>",
+        "facilities": f"<{f(1)}> <https://w3id.org/sckm/core/atPlace> <{d('371399')}>",
+        "legal-entities": f"<{address}> <{CITY}inDivision> <{d('999999')}>",
+    }
+    for graph, triple in added.items():
+        store.update(f"INSERT DATA {{ GRAPH <{g(graph)}> {{ {triple} }} }}")
+    rows = [r for r in ask(store, "dangling-references") if r["problem"].startswith("division")]
+    assert columns(rows, "subject", "reference", "department") == [
+        (f"{ID}address/nowhere", d("999999"), None),
+        (f(1), d("371399"), HOUSING),
+        (p("p01"), d("371302999"), PUBLIC_SECURITY),
+    ]
+
+
 # --- data quality ------------------------------------------------------------------------------
 
 
