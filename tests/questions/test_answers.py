@@ -621,6 +621,24 @@ def test_division_facilities(city: EmbeddedStore) -> None:
     ]
 
 
+def test_a_facility_without_operator_is_listed_in_its_division() -> None:
+    """Every facility of the division, not only those with an operator (the fixture's all
+    have one)."""
+    store = load_fixture(open_embedded(None))
+    facility = f(20)
+    triples = (
+        f"<{facility}> a <{CITY}Facility> ; <https://w3id.org/sckm/core/atPlace> "
+        f"<{d('371321104')}> ."
+    )
+    store.update(f"INSERT DATA {{ GRAPH <{g('facilities')}> {{ {triples} }} }}")
+    rows = ask(store, "division-facilities", division="371321")
+    assert columns(rows, "facility", "operator") == [
+        (f(3), E["E6"]),
+        (f(8), E["E10"]),
+        (f(20), None),
+    ]
+
+
 def test_division_summary(city: EmbeddedStore) -> None:
     names = ("division", "name", "level", "residents", "entities", "facilities")
     assert columns(ask(city, "division-summary"), *names) == [
