@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kgservice.sparql.lexer import Token, line_and_column, prologue, tokens
+from kgservice.sparql.lexer import Token, line_and_column, prologue, term_iri, tokens
 
 #: How every syntax error the stores report begins.
 SYNTAX_ERROR = "SPARQL syntax error: "
@@ -62,34 +62,33 @@ def explain(query: str, message: str) -> str:
     located = _LOCATED.fullmatch(message.strip())
     if located is None:
         return f"{SYNTAX_ERROR}{message}"
+    lines = query.split("\n")
     undeclared = _undeclared_prefix(query)
     if undeclared is not None:  # the parser does not always say so, nor where
         line_number, column = line_and_column(query, undeclared.start)
         prefix = undeclared.text.partition(":")[0] + ":"
-        line = query.split("\n")[line_number - 1]
-        return (
-            f"SPARQL syntax error at line {line_number}, column {column}: the prefix {prefix} "
-            f"is not declared: add PREFIX {prefix} <…> before the query\n"
-            f"{_pointer(line, column)}"
-        )
+        problem = f"the prefix {prefix} is not declared: add PREFIX {prefix} <…> before the query"
+        return _told(lines, line_number, column, "", problem)
     line_number, column = int(located[1]), int(located[2])
-    lines = query.split("\n")
+    problem = _problem(_expected(located[3]))
+    return _told(lines, line_number, column, _found(lines, line_number, column), problem)
+
+
+def _told(lines: list[str], line_number: int, column: int, found: str, problem: str) -> str:
     line = lines[line_number - 1] if 0 < line_number <= len(lines) else ""
-    expected = _expected(located[3])
-    where = f"line {line_number}, column {column}"
-    problem = _problem(expected)
-    text = f"SPARQL syntax error at {where}{_found(lines, line_number, column)}: {problem}"
-    return f"{text}\n{_pointer(line, column)}"
+    return (
+        f"SPARQL syntax error at line {line_number}, column {column}{found}: {problem}\n"
+        f"{_pointer(line, column)}"
+    )
 
 
 def _undeclared_prefix(query: str) -> Token | None:
     """The first prefixed name whose prefix no PREFIX declares."""
     found = list(tokens(query))
-    prefixes, _ = prologue(found)
-    for token in found:
-        if token.kind == "pname" and token.text.partition(":")[0] not in prefixes:
-            return token
-    return None
+    prefixes, base = prologue(found)
+    return next(
+        (t for t in found if t.kind == "pname" and term_iri(t, prefixes, base) is None), None
+    )
 
 
 def _expected(listed: str) -> _Expected:

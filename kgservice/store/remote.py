@@ -133,10 +133,9 @@ def _syntax_told(text: str) -> Iterator[None]:
     try:
         yield
     except StoreSyntaxError as error:
-        message = error.message.removeprefix(SYNTAX_ERROR)
-        if error.message.startswith(SYNTAX_ERROR):
-            raise StoreSyntaxError(explain(text, message)) from None
-        raise
+        if not error.message.startswith(SYNTAX_ERROR):  # "the store refused …": not the text's
+            raise
+        raise StoreSyntaxError(explain(text, error.message.removeprefix(SYNTAX_ERROR))) from None
 
 
 def _with_base(text: str, base_iri: str | None) -> str:

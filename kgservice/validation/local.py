@@ -371,9 +371,9 @@ def _reached_from(reach: Reach, step: Step, quad: ox.Quad, data: _Data) -> set[N
         found |= _follow_to_this(reach, end, {term}, step, data)
     if {step.subject, step.object} & anchored:
         return found
-    end = reach.computed_end(step)  # a global step: back through the computation, if any
-    origin = reach.origin(end) if end is not None else None
-    if origin is not None:
+    computed = reach.computed_end(step)  # a global step: back through the computation, if any
+    if computed is not None:
+        end, origin = computed
         term = quad.subject if end == step.subject else quad.object
         start = data.computed_from(origin, term)
         found |= _follow_to_this(reach, origin.source, start, step, data)

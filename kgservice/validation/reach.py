@@ -173,12 +173,12 @@ class Reach:
                 return step
         return None
 
-    def computed_end(self, step: Step) -> Variable | None:
-        """The end of a step with no anchored end that is computed from an anchored variable
-        (:meth:`origin`), if any."""
+    def computed_end(self, step: Step) -> tuple[Variable, Origin] | None:
+        """The end of a step with no anchored end that is computed from an anchored variable,
+        with its :meth:`origin`, if there is one."""
         for end in (step.subject, step.object):
-            if isinstance(end, Variable) and self.origin(end) is not None:
-                return end
+            if isinstance(end, Variable) and (origin := self.origin(end)) is not None:
+                return end, origin
         return None
 
     def followable(self) -> set[str]:
