@@ -317,8 +317,8 @@ def refresh_cost_warning(store: Store) -> str | None:
     return (
         f"graph:inferred holds over {LARGE_INFERRED:,} triples: a write to graph:ontology, or "
         f"one whose change reaches more than {MAX_REGION_QUADS:,} quads, makes the service "
-        "rebuild it whole in memory (at 1,000,000 people 6 to 8 minutes and 11 GB); other "
-        "writes refresh it around what they change"
+        "rebuild it whole in memory (at 1,000,000 people about 5 minutes and 6 GB or more); "
+        "other writes refresh it around what they change"
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 from rdflib.namespace import PROV, RDF, SH, XSD
@@ -169,17 +169,19 @@ def quality_patch(
     whole_rules: Iterable[tuple[str, str]] = (),
     at: datetime.datetime | None = None,
     *,
+    apart: Mapping[tuple[str, str], list[ox.NamedNode]] | None = None,
     results: bool = True,
 ) -> str:
     """A SPARQL update that replaces, in ``graph:quality``, the results about the ``focus``
-    nodes and those of the ``whole_rules`` (shape, component) with the results of
-    ``findings`` (theirs now, over ``data``), and restates the report's ``sh:conforms`` and
-    time: what :func:`quality_update` gives when the rest of the report stands (a write
-    validated on the nodes it concerns). ``results=False``: the results stand as they are
-    (the findings about those nodes did not change), only the conformance and time are
-    restated."""
+    nodes, those of the ``whole_rules`` (shape, component) and those of each rule of
+    ``apart`` about its nodes with the results of ``findings`` (theirs now, over ``data``),
+    and restates the report's ``sh:conforms`` and time: what :func:`quality_update` gives when
+    the rest of the report stands (a write validated on the nodes it concerns).
+    ``results=False``: the results stand as they are (the findings about those nodes did not
+    change), only the conformance and time are restated."""
+    apart = apart or {}
     if not results:
-        focus, findings, whole_rules = [], [], ()
+        focus, findings, whole_rules, apart = [], [], (), {}
     raw = raw_personal_values(data, {finding.focus for finding in findings})
     triples = [t for finding in findings for t in result_triples(finding, raw)]
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
@@ -195,6 +197,11 @@ def quality_patch(
         matching.append(
             f"VALUES (?s ?c) {{ {rules} }} ?r <{SH.sourceShape}> ?s ; "
             f"<{SH.sourceConstraintComponent}> ?c"
+        )
+    for (shape, component), own in apart.items():
+        matching.append(
+            f"VALUES ?f {{ {' '.join(str(node) for node in own)} }} ?r <{SH.focusNode}> ?f ; "
+            f"<{SH.sourceShape}> <{shape}> ; <{SH.sourceConstraintComponent}> <{component}>"
         )
     removals = "".join(
         f"DELETE {{ GRAPH <{graph}> {{ <{report}> <{SH.result}> ?r . ?r ?p ?o }} }} "

@@ -8,8 +8,9 @@ write.
 
 Most writes are validated on the focus nodes they concern only
 (:mod:`kgservice.validation.local`): the rules run, restricted to those nodes, on a small copy
-of what they read, before and after the write. The rest (a change of the ontology, of a
-predicate a rule reads globally, of more than a few thousand focus nodes) is validated whole:
+of what they read, before and after the write; a rule that reaches tens of thousands of nodes
+runs apart on its own. The rest (a change of the ontology or the class tree, more focus nodes
+than the local limits, a bulk write) is validated whole:
 the shapes over a copy of the store's validation view; the findings "before" are those the
 previous whole run left, when the data has not changed since
 (:class:`~kgservice.validation.dataset.FindingsCache`).
@@ -88,10 +89,11 @@ def check_delta(
     except WholeNeeded as reason:
         log.info("validating the write whole: %s", reason)
     else:
-        rules = len(local.whole_rules)
+        rules, apart = len(local.whole_rules), len(local.apart)
         log.info(
-            "validated the write on %d focus node(s)%s in %.2f s",
-            len(local.focus),
+            "validated the write on %d focus node(s)%s%s in %.2f s",
+            local.node_count,
+            f" ({apart} rule(s) run apart on their own)" if apart else "",
             f" and {rules} rule(s) over the whole city" if rules else "",
             time.perf_counter() - started,
         )
@@ -100,13 +102,18 @@ def check_delta(
         changed = set(local.before) != set(local.after)  # else the results stand
         quality = (
             quality_patch(
-                local.after_data, local.focus, local.after, local.whole_rules, results=changed
+                local.after_data,
+                local.focus,
+                local.after,
+                local.whole_rules,
+                apart=local.apart,
+                results=changed,
             )
-            if report and (local.focus or local.whole_rules)
+            if report and (local.focus or local.whole_rules or local.apart)
             else None
         )
         touches = REPORT_PREDICATES if changed else REPORT_STATE_PREDICATES
-        return CheckedWrite(None, local.after, quality, len(local.focus), touches)
+        return CheckedWrite(None, local.after, quality, local.node_count, touches)
     copy = validation_copy(store.oxigraph, derived, properties)
     before = set(FINDINGS.findings(copy))
     copy.apply(removed, added)

@@ -537,11 +537,19 @@ def test_a_write_is_validated_on_the_nodes_it_concerns(client, store, caplog) ->
     assert isomorphic(patched, quality_report(store))
 
 
-def test_a_division_code_restored_clears_the_county_warnings(client, store, caplog) -> None:
+@pytest.mark.parametrize("apart", [False, True], ids=["shared", "apart"])
+def test_a_division_code_restored_clears_the_county_warnings(
+    client, store, caplog, monkeypatch, apart: bool
+) -> None:
     """The county rules read division codes through a computed IRI: a write of a code is
     followed back to the IDs that hold it, and graph:quality loses the warnings the code's
-    absence gave (as a whole refresh of the report finds)."""
+    absence gave (as a whole refresh of the report finds). With more holders than the rules
+    share (``apart``), the county rules run apart on them and the report is patched the same."""
     from kgservice.quality import refresh_quality
+    from kgservice.validation import local
+
+    if apart:
+        monkeypatch.setattr(local, "MAX_FOCUS", 5)
 
     code = next(
         q
@@ -557,6 +565,7 @@ def test_a_division_code_restored_clears_the_county_warnings(client, store, capl
     with caplog.at_level(logging.INFO, logger="kgservice.write_validation"):
         assert update(client, restore).status_code == 204
     assert "validated the write on" in caplog.text and "whole city" not in caplog.text
+    assert ("run apart" in caplog.text) == apart
     patched = quality_report(store)
     assert (None, SH.sourceShape, county) not in patched
     refresh_quality(store)

@@ -75,14 +75,6 @@ class Rule:
     query: str
     path: str | None
     messages: tuple[Literal, ...]
-    focus: str = ""  # the group pattern of the query that binds ?this to each focus node
-
-    def for_focus(self, nodes: str) -> str:
-        """The query, its focus nodes restricted to ``nodes`` (SPARQL terms, space-separated)."""
-        if not self.focus:
-            raise ValueError(f"rule {self.shape} has no focus pattern to restrict")
-        restricted = self.focus.replace("WHERE { ", f"WHERE {{ VALUES ?this {{ {nodes} }} ", 1)
-        return self.query.replace(self.focus, restricted, 1)
 
 
 def compile_shapes(shapes: Graph, classes: SubclassIndex) -> list[Rule]:
@@ -176,7 +168,7 @@ class _Compiler:
         path_node = self.g.value(shape, SH.path)
         path = self.path(path_node) if path_node is not None else None
         for component, query in self._constraint_queries(shape, focus, path):
-            yield Rule(_iri(shape), component, severity, query, path, messages, focus)
+            yield Rule(_iri(shape), component, severity, query, path, messages)
         for constraint in self.g.objects(shape, SH.sparql):
             yield self._sparql_rule(shape, constraint, focus, severity)
 
@@ -274,9 +266,7 @@ class _Compiler:
             for m in self.g.objects(constraint, SH.message)
             if isinstance(m, Literal)  # type: ignore[arg-type]
         ) or tuple(m for m in self.g.objects(shape, SH.message) if isinstance(m, Literal))
-        return Rule(
-            _iri(shape), SH.SPARQLConstraintComponent, severity, query, None, messages, focus
-        )
+        return Rule(_iri(shape), SH.SPARQLConstraintComponent, severity, query, None, messages)
 
     def _prefixes(self, constraint: object) -> str:
         lines = []

@@ -5,8 +5,10 @@ quads reach through the rule's own patterns (:mod:`kgservice.validation.reach`).
 finds those nodes in the store (from each changed quad, along every path of the rule's
 variable graph to ``?this``, over the data before the write and the quads it adds), copies the
 quads the rules read for them (again along the rules' patterns, plus every quad about each
-focus node, which masking and source location need), and runs every rule restricted to them
-on the data before and after the write. A rule's findings about other nodes are the same
+focus node, which masking and source location need), runs every rule over that copy before
+and after the write, and keeps its findings about those nodes (:class:`_Run`: the copy holds
+partial data about other nodes, whose findings mean nothing). A rule's findings about other
+nodes are the same
 before and after, so the write's new findings are those of the "after" run missing from the
 "before" run: what a whole validation would find new.
 
@@ -19,19 +21,25 @@ give the changed term, or fail. When it cannot, or when that finds more than
 :data:`MAX_COMPUTED` values, the rule runs over all its focus nodes, on a copy of every quad of
 the predicates it reads, before and after.
 
+A rule that reaches more than :data:`MAX_FOCUS` nodes (a county's code is in the IDs of
+everyone registered there) is run *apart*, on its own nodes, for which the copy holds only what
+that rule reads: every other rule runs on the shared focus nodes, and every quad about those is
+copied, which for a hundred thousand people would be most of what is said about them.
+
 Left to the whole validation (:class:`WholeNeeded`): a change to the ontology graph or to
 ``rdfs:subClassOf`` (the rules are compiled with the class tree), a rule the analysis cannot
-follow, a focus node that is not an IRI, more than :data:`MAX_FOCUS` focus nodes, and more than
-:data:`MAX_CHANGES` changed quads (a bulk write, which concerns much of the city anyway).
+follow, a focus node that is not an IRI, more than :data:`MAX_FOCUS` shared focus nodes, a rule
+reaching more than :data:`MAX_APART`, and more than :data:`MAX_CHANGES` changed quads (a bulk
+write, which concerns much of the city anyway).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef, Variable
@@ -44,17 +52,19 @@ from kgservice.validation.engine import run_rules
 from kgservice.validation.findings import Finding
 from kgservice.validation.reach import Hop, Origin, Reach, Step, reach_of
 
-#: More focus nodes than this, or more changed quads, and the write is validated whole.
+#: More focus nodes than this shared by the rules, or more changed quads, and the write is
+#: validated whole. A rule reaching more than ``MAX_FOCUS`` nodes runs apart on its own.
 MAX_FOCUS = 20_000
 MAX_CHANGES = 50_000
+#: More nodes than this reached by one rule, and the write is validated whole.
+MAX_APART = 200_000
 #: More values than this found back through a computation, and the rule runs over every
-#: focus node (a county's code is in the IDs of everyone registered there).
-MAX_COMPUTED = MAX_FOCUS
-#: Focus nodes per VALUES block of a restricted rule.
-VALUES_CHUNK = 2_000
+#: focus node.
+MAX_COMPUTED = MAX_APART
 SUBCLASS_OF = str(RDFS.subClassOf)
 
 Node = ox.NamedNode | ox.BlankNode | ox.Literal
+RuleKey = tuple[str, str]  # (shape, component): what a finding says of the rule that found it
 
 
 class WholeNeeded(Exception):
@@ -70,17 +80,38 @@ class _TooWide(Exception):
 class LocalCheck:
     """The findings about the focus nodes a write concerns, before and after it."""
 
-    focus: list[ox.NamedNode]
+    focus: list[ox.NamedNode]  # every rule ran on these
     before: list[Finding]
     after: list[Finding]
     after_data: EmbeddedStore  # what the rules read after the write (locate, masking)
-    whole_rules: list[tuple[str, str]] = field(default_factory=list)  # (shape, component)
+    whole_rules: list[RuleKey] = field(default_factory=list)  # ran over the city
+    apart: dict[RuleKey, list[ox.NamedNode]] = field(default_factory=dict)  # ran on these too
+
+    @property
+    def node_count(self) -> int:
+        """How many focus nodes were checked, by any rule."""
+        return len({*self.focus, *(node for nodes in self.apart.values() for node in nodes)})
 
     def concerns(self, finding: Finding) -> bool:
         """Whether ``finding`` is one this check computed (it may have changed)."""
-        return (finding.shape, finding.component) in set(self.whole_rules) or (
-            finding.focus in {node.value for node in self.focus}
+        key = (finding.shape, finding.component)
+        return (
+            key in self._whole
+            or finding.focus in self._focus
+            or finding.focus in self._apart.get(key, ())
         )
+
+    @cached_property
+    def _whole(self) -> set[RuleKey]:
+        return set(self.whole_rules)
+
+    @cached_property
+    def _focus(self) -> set[str]:
+        return {node.value for node in self.focus}
+
+    @cached_property
+    def _apart(self) -> dict[RuleKey, set[str]]:
+        return {key: {node.value for node in nodes} for key, nodes in self.apart.items()}
 
     def new(self) -> list[Finding]:
         before = set(self.before)
@@ -118,24 +149,27 @@ def check_locally(
         unfollowed = reach.global_predicates() - reach.followable()
         (whole if unfollowed & changed else followed).append((rule, reach))
     data = _Data(store, view, added)
-    focus = _focus_nodes(followed, whole, data, removed + added)
-    if not focus and not whole:
+    focus, apart = _focus_nodes(followed, whole, data, removed + added)
+    if not focus and not apart and not whole:
         return LocalCheck([], [], [], open_embedded(None))
-    quads = _read_quads(followed, data, focus) if focus else []
-    new = set(added)  # the only quads read that the store may not hold
-    checked = open_embedded(None)  # what the rules read: before the write, then after it
-    checked.oxigraph.extend(q for q in dict.fromkeys(quads) if q not in new or q in store)
-    for predicate in sorted({p for _, reach in whole for p in reach.predicates()}):
-        checked.oxigraph.extend(data.stored(predicate))
-    followed_rules = [rule for rule, _ in followed]
-    whole_rules = [rule for rule, _ in whole]
-    found_before = _run(checked, followed_rules, whole_rules, focus)
-    for quad in removed:
-        checked.oxigraph.remove(quad)
-    checked.oxigraph.extend(added)
-    found_after = _run(checked, followed_rules, whole_rules, focus)
-    after = checked
-    if whole:  # masking and source location read what is said about each node they found
+    together = [pair for pair in followed if _key(pair[0]) not in apart]
+    shared = _Copy(store, added, _read_quads(together, data, focus, about=True) if focus else [])
+    runs = [_Run([rule for rule, _ in together], shared, {node.value for node in focus})]
+    for key, own in apart.items():
+        pairs = [pair for pair in followed if _key(pair[0]) == key]
+        nodes = sorted({*own, *focus}, key=lambda node: node.value)
+        read = _Copy(store, added, _read_quads(pairs, data, nodes, about=False))
+        runs.append(_Run([rule for rule, _ in pairs], read, {node.value for node in nodes}))
+    if whole:
+        predicates = sorted({p for _, reach in whole for p in reach.predicates()})
+        read = _Copy(store, added, (q for p in predicates for q in data.stored(p)))
+        runs.append(_Run([rule for rule, _ in whole], read, None))
+    found_before = _found(runs)
+    for run in runs:
+        run.data.apply(removed, added)
+    found_after = _found(runs)
+    after = shared.store
+    if apart or whole:  # masking and source location read what is said about each node found
         gone = set(removed)
         nodes = {f.focus for f in found_before + found_after} - {n.value for n in focus}
         after.oxigraph.extend(
@@ -145,29 +179,54 @@ def check_locally(
             for q in data.about(ox.NamedNode(node))
             if q not in gone
         )
-    kinds = sorted({(str(rule.shape), str(rule.component)) for rule in whole_rules})
-    return LocalCheck(focus, found_before, found_after, after, kinds)
+    kinds = sorted({_key(rule) for rule, _ in whole})
+    return LocalCheck(focus, found_before, found_after, after, kinds, apart)
 
 
-def _run(
-    data: EmbeddedStore, followed: list[Rule], whole: list[Rule], focus: list[ox.NamedNode]
-) -> list[Finding]:
-    """The findings of the ``followed`` rules about ``focus``, and of the ``whole`` ones."""
-    found = run_on(data, followed, focus) + run_rules(data, whole)
-    return sorted(set(found), key=lambda f: (f.shape, f.component, f.focus, f.value or ""))
+def _key(rule: Rule) -> RuleKey:
+    return (str(rule.shape), str(rule.component))
 
 
-def run_on(data: EmbeddedStore, rules: list[Rule], focus: list[ox.NamedNode]) -> list[Finding]:
-    """The findings of ``rules`` about the ``focus`` nodes only."""
-    found: list[Finding] = []
-    for start in range(0, len(focus), VALUES_CHUNK):
-        nodes = " ".join(str(node) for node in focus[start : start + VALUES_CHUNK])
-        found += run_rules(data, [_restricted(rule, nodes) for rule in rules])
-    return sorted(set(found), key=lambda f: (f.shape, f.component, f.focus, f.value or ""))
+class _Copy:
+    """An in-memory store of the quads some rules read, as the store holds them before the
+    write; :meth:`apply` makes it what the write leaves."""
+
+    def __init__(self, store: ox.Store, added: list[ox.Quad], quads: Iterable[ox.Quad]) -> None:
+        new = set(added)  # the only quads read that the store may not hold
+        self.store = open_embedded(None)
+        self.store.oxigraph.extend(q for q in dict.fromkeys(quads) if q not in new or q in store)
+
+    def apply(self, removed: list[ox.Quad], added: list[ox.Quad]) -> None:
+        for quad in removed:
+            self.store.oxigraph.remove(quad)
+        self.store.oxigraph.extend(added)
 
 
-def _restricted(rule: Rule, nodes: str) -> Rule:
-    return dataclasses.replace(rule, query=rule.for_focus(nodes))
+@dataclass
+class _Run:
+    """Rules run on a copy of what they read, once over all of it, of whose findings those
+    about the ``keep`` nodes count (all of them: ``None``, the rules run over the city).
+
+    Not restricted with a ``VALUES`` block: that restricts a rule's focus nodes, not the
+    constraint joined with them, which the engine evaluates over all of the copy once per
+    block of nodes (a write reaching ten thousand legal entities took minutes). A rule
+    reaching more than :data:`MAX_FOCUS` nodes runs apart, on a copy of what it alone reads
+    about them, so that the other rules do not run over those nodes' data too."""
+
+    rules: list[Rule]
+    data: _Copy
+    keep: set[str] | None
+
+    def findings(self) -> list[Finding]:
+        if not self.rules or self.keep == set():
+            return []
+        found = run_rules(self.data.store, self.rules)
+        return found if self.keep is None else [f for f in found if f.focus in self.keep]
+
+
+def _found(runs: list[_Run]) -> list[Finding]:
+    found = {finding for run in runs for finding in run.findings()}
+    return sorted(found, key=lambda f: (f.shape, f.component, f.focus, f.value or ""))
 
 
 def _refuse_global_changes(changed: Iterable[ox.Quad]) -> None:
@@ -336,28 +395,53 @@ def _focus_nodes(
     whole: list[tuple[Rule, Reach]],
     data: _Data,
     changed: list[ox.Quad],
-) -> list[ox.NamedNode]:
+) -> tuple[list[ox.NamedNode], dict[RuleKey, list[ox.NamedNode]]]:
     """Every focus node whose findings the changed quads can change, for the ``followed``
-    rules; one that cannot be followed back through a computation moves to ``whole``."""
-    focus: set[Node] = set()
+    rules: those every rule runs on, and for each rule reaching more than :data:`MAX_FOCUS`
+    nodes, its own. A rule that cannot be followed back through a computation moves to
+    ``whole``, with every rule that finds under its key (shape and component: a finding is
+    known by them)."""
     by_predicate: dict[str, list[ox.Quad]] = defaultdict(list)
     for quad in changed:
         by_predicate[quad.predicate.value].append(quad)
-    for pair in list(followed):
-        _, reach = pair
+    reached: dict[RuleKey, set[Node]] = defaultdict(set)
+    wide: set[RuleKey] = set()
+    for rule, reach in followed:
+        nodes = reached[_key(rule)]
         try:
             for predicate, quads in by_predicate.items():
                 for step in reach.steps_of(predicate):
                     for quad in quads:
-                        focus |= _reached_from(reach, step, quad, data)
-                if len(focus) > MAX_FOCUS:
-                    raise WholeNeeded(f"the write concerns more than {MAX_FOCUS} focus nodes")
+                        nodes |= _reached_from(reach, step, quad, data)
+                if len(nodes) > MAX_APART:
+                    raise WholeNeeded(
+                        f"the write concerns more than {MAX_APART} focus nodes of one rule"
+                    )
         except _TooWide:
-            followed.remove(pair)
-            whole.append(pair)
-    if not all(isinstance(node, ox.NamedNode) for node in focus):
+            wide.add(_key(rule))
+    for pair in [pair for pair in followed if _key(pair[0]) in wide]:
+        followed.remove(pair)
+        whole.append(pair)
+    shared: set[Node] = set()
+    apart: dict[RuleKey, list[ox.NamedNode]] = {}
+    for key, nodes in reached.items():
+        if key in wide:
+            continue
+        if len(nodes) > MAX_FOCUS:
+            apart[key] = _iris(nodes)
+        else:
+            shared |= nodes
+    if len(shared) > MAX_FOCUS:
+        raise WholeNeeded(f"the write concerns more than {MAX_FOCUS} focus nodes")
+    return _iris(shared), apart
+
+
+def _iris(nodes: set[Node]) -> list[ox.NamedNode]:
+    """``nodes`` in order; :class:`WholeNeeded` if one is not an IRI (a query cannot name a
+    blank node)."""
+    if not all(isinstance(node, ox.NamedNode) for node in nodes):
         raise WholeNeeded("the write concerns a focus node that is not an IRI")
-    return sorted(focus, key=lambda node: node.value)  # type: ignore[union-attr]
+    return sorted(nodes, key=lambda node: node.value)  # type: ignore[union-attr,return-value]
 
 
 def _reached_from(reach: Reach, step: Step, quad: ox.Quad, data: _Data) -> set[Node]:
@@ -395,13 +479,15 @@ def _follow_to_this(
 
 
 def _read_quads(
-    rules: list[tuple[Rule, Reach]], data: _Data, focus: list[ox.NamedNode]
+    rules: list[tuple[Rule, Reach]], data: _Data, focus: list[ox.NamedNode], *, about: bool
 ) -> list[ox.Quad]:
-    """The quads the rules read to evaluate the ``focus`` nodes, before or after the write."""
+    """The quads the rules read to evaluate the ``focus`` nodes, before or after the write;
+    with ``about``, every quad about each of them too."""
     read: list[ox.Quad] = []
     start: set[Node] = set(focus)
-    for node in focus:
-        read += data.about(node)
+    if about:
+        for node in focus:
+            read += data.about(node)
     loose: set[str] = set()
     for _, reach in rules:
         loose |= reach.global_predicates()

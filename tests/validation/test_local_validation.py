@@ -136,9 +136,15 @@ def test_a_note_no_rule_reads_concerns_no_node(store: EmbeddedStore) -> None:
     assert checked.focus == [] and checked.new() == []
 
 
-def test_random_writes_find_what_a_whole_validation_finds(store: EmbeddedStore) -> None:
+@pytest.mark.parametrize("max_focus", [local.MAX_FOCUS, 4], ids=["shared", "apart"])
+def test_random_writes_find_what_a_whole_validation_finds(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch, max_focus: int
+) -> None:
     """Removals, new objects for existing subjects and predicates, and changed literals, in
-    writes of one to three changes, on every kind of record of the city."""
+    writes of one to three changes, on every kind of record of the city. With a small
+    MAX_FOCUS, a rule reaching more nodes runs apart (and writes past it on the shared nodes
+    are validated whole, not checked here)."""
+    monkeypatch.setattr(local, "MAX_FOCUS", max_focus)
     rng = random.Random(7)
     before = whole(store)
     view = view_of(store)
@@ -156,7 +162,7 @@ def test_random_writes_find_what_a_whole_validation_finds(store: EmbeddedStore) 
     objects: dict[str, list[ox.Quad]] = {}
     for quad in data:
         objects.setdefault(quad.predicate.value, []).append(quad)
-    checked = new = 0
+    checked = new = apart = 0
     for _ in range(60):
         removed: list[ox.Quad] = []
         added: list[ox.Quad] = []
@@ -176,10 +182,15 @@ def test_random_writes_find_what_a_whole_validation_finds(store: EmbeddedStore) 
             if rng.random() < 0.5:
                 removed.append(quad)
         added = [q for q in added if q not in store.oxigraph]
-        result = same_as_whole(store, removed, added, before)
-        checked += bool(result.focus)
+        try:
+            result = same_as_whole(store, removed, added, before)
+        except WholeNeeded:
+            continue
+        checked += bool(result.focus or result.apart)
         new += bool(result.new())
+        apart += bool(result.apart)
     assert checked >= 50 and new >= 10  # the writes touched checked nodes, many broke a rule
+    assert apart >= 3 if max_focus < 10 else apart == 0
 
 
 # --- what is left to the whole validation -------------------------------------------------------
@@ -298,14 +309,82 @@ def test_a_computation_from_an_optional_value_is_not_followed() -> None:
     assert reach_of(template.format(pattern=shown)).followable() == {"urn:code"}
 
 
-def test_a_write_concerning_too_many_nodes_is_validated_whole(
+def test_a_rule_reaching_many_nodes_runs_apart_on_its_own(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_FOCUS nodes for one rule (here: a county's code, held by the IDs of everyone
+    registered there), that rule runs apart on its own nodes; the others run on the nodes they
+    share, which do not include those."""
+    before = whole(store)
+    monkeypatch.setattr(local, "MAX_FOCUS", 10)
+    used = next(q for q in read_quads(store, "divisionCode") if q.object.value == "371302")
+    checked = same_as_whole(store, [used], [], before)
+    people = {q.subject for q in read_quads(store, "citizenId") if q.object.value[:6] == "371302"}
+    county = next(
+        key for key in checked.apart if key[0] == f"{SHAPES}NaturalPerson-citizenId-county"
+    )
+    assert len(people) > 10 and set(checked.apart[county]) == people
+    assert not people & set(checked.focus) and checked.whole_rules == []
+    assert checked.node_count >= len(people)
+    assert {f.shape for f in checked.new()} >= COUNTY_RULES
+
+
+def test_a_rule_run_apart_runs_on_the_shared_nodes_too(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A finding of a rule run apart about a node other rules share is concerned: the rule
+    runs there too (a person with an unknown county code, renamed in the same write)."""
+    monkeypatch.setattr(local, "MAX_FOCUS", 10)
+    person = next(q for q in read_quads(store, "citizenId") if q.object.value[:6] != "371302")
+    unknown = ox.Quad(
+        person.subject,
+        person.predicate,
+        ox.Literal("999999" + person.object.value[6:]),
+        person.graph_name,
+    )
+    store.oxigraph.remove(person)
+    store.oxigraph.add(unknown)
+    try:
+        before = whole(store)
+        assert any(
+            f.focus == person.subject.value and f.shape.endswith("citizenId-county") for f in before
+        )
+        used = next(q for q in read_quads(store, "divisionCode") if q.object.value == "371302")
+        name = next(q for q in read_quads(store, "personName") if q.subject == person.subject)
+        renamed = ox.Quad(name.subject, name.predicate, ox.Literal("另名"), name.graph_name)
+        checked = same_as_whole(store, [used, name], [renamed], before)
+        assert person.subject in checked.focus
+        assert any(key[0].endswith("citizenId-county") for key in checked.apart)
+    finally:
+        store.oxigraph.remove(unknown)
+        store.oxigraph.add(person)
+
+
+def test_a_write_reaching_too_many_nodes_of_one_rule_is_validated_whole(
     store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = read_quads(store, "citizenId")[:2]
     taken = ox.Quad(second.subject, second.predicate, first.object, second.graph_name)
-    monkeypatch.setattr(local, "MAX_FOCUS", 1)
-    with pytest.raises(WholeNeeded, match="more than 1 focus nodes"):
+    monkeypatch.setattr(local, "MAX_FOCUS", 1)  # the uniqueness rule reaches both holders
+    monkeypatch.setattr(local, "MAX_APART", 1)
+    with pytest.raises(WholeNeeded, match="more than 1 focus nodes of one rule"):
         check_locally(store.oxigraph, view_of(store), [], [taken])
+
+
+def test_a_write_concerning_too_many_shared_nodes_is_validated_whole(
+    store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two notes, on a person and on a legal entity: each rule reaches one node, the two
+    together are past MAX_FOCUS."""
+    person = read_quads(store, "personName")[0]
+    entity = read_quads(store, "legalName")[0]
+    names = [
+        ox.Quad(person.subject, person.predicate, ox.Literal("甲"), person.graph_name),
+        ox.Quad(entity.subject, entity.predicate, ox.Literal("乙"), entity.graph_name),
+    ]
+    monkeypatch.setattr(local, "MAX_FOCUS", 1)
+    with pytest.raises(WholeNeeded, match="more than 1 focus nodes$"):
+        check_locally(store.oxigraph, view_of(store), [], names)
 
 
 # --- a writable service prepares the rules ------------------------------------------------------
