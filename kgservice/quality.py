@@ -164,24 +164,22 @@ def quality_update(
 
 def quality_patch(
     data: EmbeddedStore,
-    focus: list[ox.NamedNode],
+    checked: Mapping[tuple[str, str], list[ox.NamedNode]],
     findings: list[Finding],
     whole_rules: Iterable[tuple[str, str]] = (),
     at: datetime.datetime | None = None,
     *,
-    apart: Mapping[tuple[str, str], list[ox.NamedNode]] | None = None,
     results: bool = True,
 ) -> str:
-    """A SPARQL update that replaces, in ``graph:quality``, the results about the ``focus``
-    nodes, those of the ``whole_rules`` (shape, component) and those of each rule of
-    ``apart`` about its nodes with the results of ``findings`` (theirs now, over ``data``),
-    and restates the report's ``sh:conforms`` and time: what :func:`quality_update` gives when
-    the rest of the report stands (a write validated on the nodes it concerns).
-    ``results=False``: the results stand as they are (the findings about those nodes did not
-    change), only the conformance and time are restated."""
-    apart = apart or {}
+    """A SPARQL update that replaces, in ``graph:quality``, the results of each rule of
+    ``checked`` (shape, component) about its nodes and those of the ``whole_rules`` with the
+    results of ``findings`` (theirs now, over ``data``), and restates the report's
+    ``sh:conforms`` and time: what :func:`quality_update` gives when the rest of the report
+    stands (a write validated on the nodes it concerns). ``results=False``: the results stand
+    as they are (the findings about those nodes did not change), only the conformance and time
+    are restated."""
     if not results:
-        focus, findings, whole_rules, apart = [], [], (), {}
+        checked, findings, whole_rules = {}, [], ()
     raw = raw_personal_values(data, {finding.focus for finding in findings})
     triples = [t for finding in findings for t in result_triples(finding, raw)]
     body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
@@ -190,19 +188,17 @@ def quality_patch(
         (at or datetime.datetime.now(datetime.UTC)).isoformat(timespec="seconds"),
         datatype=_node(XSD.dateTime),
     )
-    nodes = " ".join(str(node) for node in focus)
-    rules = " ".join(f"(<{shape}> <{component}>)" for shape, component in whole_rules)
-    matching = [f"VALUES ?f {{ {nodes} }} ?r <{SH.focusNode}> ?f"] if focus else []
-    if rules:
-        matching.append(
-            f"VALUES (?s ?c) {{ {rules} }} ?r <{SH.sourceShape}> ?s ; "
-            f"<{SH.sourceConstraintComponent}> ?c"
-        )
-    for (shape, component), own in apart.items():
-        matching.append(
-            f"VALUES ?f {{ {' '.join(str(node) for node in own)} }} ?r <{SH.focusNode}> ?f ; "
-            f"<{SH.sourceShape}> <{shape}> ; <{SH.sourceConstraintComponent}> <{component}>"
-        )
+    by_nodes: dict[tuple[ox.NamedNode, ...], list[tuple[str, str]]] = defaultdict(list)
+    for key, nodes in checked.items():  # most rules of a small write reach the same nodes
+        by_nodes[tuple(nodes)].append(key)
+    rules = [("", list(whole_rules))] if whole_rules else []
+    rules += [(" ".join(map(str, nodes)), keys) for nodes, keys in by_nodes.items()]
+    matching = [
+        (f"VALUES ?f {{ {nodes} }} ?r <{SH.focusNode}> ?f . " if nodes else "")
+        + f"VALUES (?s ?c) {{ {' '.join(f'(<{s}> <{c}>)' for s, c in keys)} }} "
+        f"?r <{SH.sourceShape}> ?s ; <{SH.sourceConstraintComponent}> ?c"
+        for nodes, keys in rules
+    ]
     removals = "".join(
         f"DELETE {{ GRAPH <{graph}> {{ <{report}> <{SH.result}> ?r . ?r ?p ?o }} }} "
         f"WHERE {{ GRAPH <{graph}> {{ {pattern} . ?r ?p ?o }} }} ;\n"

@@ -89,10 +89,10 @@ def check_delta(
     except WholeNeeded as reason:
         log.info("validating the write whole: %s", reason)
     else:
-        rules, apart = len(local.whole_rules), len(local.apart)
+        rules, apart = len(local.whole_rules), local.apart
         log.info(
             "validated the write on %d focus node(s)%s%s in %.2f s",
-            local.node_count,
+            len(local.focus),
             f" ({apart} rule(s) run apart on their own)" if apart else "",
             f" and {rules} rule(s) over the whole city" if rules else "",
             time.perf_counter() - started,
@@ -102,18 +102,13 @@ def check_delta(
         changed = set(local.before) != set(local.after)  # else the results stand
         quality = (
             quality_patch(
-                local.after_data,
-                local.focus,
-                local.after,
-                local.whole_rules,
-                apart=local.apart,
-                results=changed,
+                local.after_data, local.checked, local.after, local.whole_rules, results=changed
             )
-            if report and (local.focus or local.whole_rules or local.apart)
+            if report and (local.checked or local.whole_rules)
             else None
         )
         touches = REPORT_PREDICATES if changed else REPORT_STATE_PREDICATES
-        return CheckedWrite(None, local.after, quality, local.node_count, touches)
+        return CheckedWrite(None, local.after, quality, len(local.focus), touches)
     copy = validation_copy(store.oxigraph, derived, properties)
     before = set(FINDINGS.findings(copy))
     copy.apply(removed, added)

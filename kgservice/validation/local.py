@@ -2,15 +2,15 @@
 
 A write changes a few quads; each rule's findings can change only for the focus nodes those
 quads reach through the rule's own patterns (:mod:`kgservice.validation.reach`). This module
-finds those nodes in the store (from each changed quad, along every path of the rule's
-variable graph to ``?this``, over the data before the write and the quads it adds), copies the
-quads the rules read for them (again along the rules' patterns, plus every quad about each
-focus node, which masking and source location need), runs every rule over that copy before
-and after the write, and keeps its findings about those nodes (:class:`_Run`: the copy holds
-partial data about other nodes, whose findings mean nothing). A rule's findings about other
-nodes are the same
-before and after, so the write's new findings are those of the "after" run missing from the
-"before" run: what a whole validation would find new.
+finds, for each rule, those nodes in the store (from each changed quad, along every path of
+the rule's variable graph to ``?this``, over the data before the write and the quads it adds),
+copies the quads each rule reads for its nodes (again along its patterns), runs the rules over
+that copy before and after the write, and keeps each rule's findings about its own nodes
+(:class:`_Run`: the copy holds partial data about other nodes, whose findings mean nothing).
+A rule's findings about other nodes are the same before and after, so the write's new
+findings are those of the "after" run missing from the "before" run: what a whole validation
+would find new. What is said about each node found is copied too, for masking and source
+location.
 
 A rule that reads a changed predicate *globally* (through a computed IRI, as the citizen-ID
 county rule reads ``city:divisionCode`` of ``id:division/`` and the ID's first six
@@ -22,15 +22,14 @@ give the changed term, or fail. When it cannot, or when that finds more than
 the predicates it reads, before and after.
 
 A rule that reaches more than :data:`MAX_FOCUS` nodes (a county's code is in the IDs of
-everyone registered there) is run *apart*, on its own nodes, for which the copy holds only what
-that rule reads: every other rule runs on the shared focus nodes, and every quad about those is
-copied, which for a hundred thousand people would be most of what is said about them.
+everyone registered there) runs *apart*, on a copy of its own: each rule runs once over all of
+its copy, and the other rules would run over those nodes' data too.
 
 Left to the whole validation (:class:`WholeNeeded`): a change to the ontology graph or to
 ``rdfs:subClassOf`` (the rules are compiled with the class tree), a rule the analysis cannot
-follow, a focus node that is not an IRI, more than :data:`MAX_FOCUS` shared focus nodes, a rule
-reaching more than :data:`MAX_APART`, and more than :data:`MAX_CHANGES` changed quads (a bulk
-write, which concerns much of the city anyway).
+follow, a focus node that is not an IRI, more than :data:`MAX_FOCUS` focus nodes of the rules
+that are not run apart, a rule reaching more than :data:`MAX_APART`, and more than
+:data:`MAX_CHANGES` changed quads (a bulk write, which concerns much of the city anyway).
 """
 
 from __future__ import annotations
@@ -78,44 +77,39 @@ class _TooWide(Exception):
 
 @dataclass
 class LocalCheck:
-    """The findings about the focus nodes a write concerns, before and after it."""
+    """The findings about the focus nodes a write concerns, before and after it: each rule's
+    about the nodes the write reaches through that rule, and every finding of the rules run
+    over the city."""
 
-    focus: list[ox.NamedNode]  # every rule ran on these
+    checked: dict[RuleKey, list[ox.NamedNode]]  # each rule's focus nodes
     before: list[Finding]
     after: list[Finding]
     after_data: EmbeddedStore  # what the rules read after the write (locate, masking)
     whole_rules: list[RuleKey] = field(default_factory=list)  # ran over the city
-    apart: dict[RuleKey, list[ox.NamedNode]] = field(default_factory=dict)  # ran on these too
+    apart: int = 0  # how many rules ran apart, each on a copy of its own
 
-    @property
-    def node_count(self) -> int:
-        """How many focus nodes were checked, by any rule."""
-        return len({*self.focus, *(node for nodes in self.apart.values() for node in nodes)})
+    @cached_property
+    def focus(self) -> list[ox.NamedNode]:
+        """Every node some rule was checked on."""
+        nodes = {node for own in self.checked.values() for node in own}
+        return sorted(nodes, key=lambda node: node.value)
 
     def concerns(self, finding: Finding) -> bool:
         """Whether ``finding`` is one this check computed (it may have changed)."""
         key = (finding.shape, finding.component)
-        return (
-            key in self._whole
-            or finding.focus in self._focus
-            or finding.focus in self._apart.get(key, ())
-        )
+        return key in self._whole or finding.focus in self._checked.get(key, ())
+
+    def new(self) -> list[Finding]:
+        before = set(self.before)
+        return [finding for finding in self.after if finding not in before]
 
     @cached_property
     def _whole(self) -> set[RuleKey]:
         return set(self.whole_rules)
 
     @cached_property
-    def _focus(self) -> set[str]:
-        return {node.value for node in self.focus}
-
-    @cached_property
-    def _apart(self) -> dict[RuleKey, set[str]]:
-        return {key: {node.value for node in nodes} for key, nodes in self.apart.items()}
-
-    def new(self) -> list[Finding]:
-        before = set(self.before)
-        return [finding for finding in self.after if finding not in before]
+    def _checked(self) -> dict[RuleKey, set[str]]:
+        return {key: {node.value for node in own} for key, own in self.checked.items()}
 
 
 class ValidationView:
@@ -149,17 +143,14 @@ def check_locally(
         unfollowed = reach.global_predicates() - reach.followable()
         (whole if unfollowed & changed else followed).append((rule, reach))
     data = _Data(store, view, added)
-    focus, apart = _focus_nodes(followed, whole, data, removed + added)
-    if not focus and not apart and not whole:
-        return LocalCheck([], [], [], open_embedded(None))
-    together = [pair for pair in followed if _key(pair[0]) not in apart]
-    shared = _Copy(store, added, _read_quads(together, data, focus, about=True) if focus else [])
-    runs = [_Run([rule for rule, _ in together], shared, {node.value for node in focus})]
-    for key, own in apart.items():
-        pairs = [pair for pair in followed if _key(pair[0]) == key]
-        nodes = sorted({*own, *focus}, key=lambda node: node.value)
-        read = _Copy(store, added, _read_quads(pairs, data, nodes, about=False))
-        runs.append(_Run([rule for rule, _ in pairs], read, {node.value for node in nodes}))
+    checked = _focus_nodes(followed, whole, data, removed + added)
+    if not checked and not whole:
+        return LocalCheck({}, [], [], open_embedded(None))
+    reaching = [pair for pair in followed if _key(pair[0]) in checked]
+    apart = [pair for pair in reaching if len(checked[_key(pair[0])]) > MAX_FOCUS]
+    shared = [pair for pair in reaching if pair not in apart]
+    runs = [_run(shared, checked, data, store, added)]
+    runs += [_run([pair], checked, data, store, added) for pair in apart]  # a copy of its own
     if whole:
         predicates = sorted({p for _, reach in whole for p in reach.predicates()})
         read = _Copy(store, added, (q for p in predicates for q in data.stored(p)))
@@ -168,23 +159,38 @@ def check_locally(
     for run in runs:
         run.data.apply(removed, added)
     found_after = _found(runs)
-    after = shared.store
-    if apart or whole:  # masking and source location read what is said about each node found
-        gone = set(removed)
-        nodes = {f.focus for f in found_before + found_after} - {n.value for n in focus}
-        after.oxigraph.extend(
-            q
-            for node in sorted(nodes)
-            if node.startswith(("http://", "https://", "urn:"))
-            for q in data.about(ox.NamedNode(node))
-            if q not in gone
-        )
+    after = runs[0].data.store  # masking and source location read what is said about each node
+    gone = set(removed)
+    after.oxigraph.extend(
+        q
+        for node in sorted({f.focus for f in found_before + found_after})
+        if node.startswith(("http://", "https://", "urn:"))
+        for q in data.about(ox.NamedNode(node))
+        if q not in gone
+    )
     kinds = sorted({_key(rule) for rule, _ in whole})
-    return LocalCheck(focus, found_before, found_after, after, kinds, apart)
+    return LocalCheck(checked, found_before, found_after, after, kinds, len(apart))
 
 
 def _key(rule: Rule) -> RuleKey:
     return (str(rule.shape), str(rule.component))
+
+
+def _run(
+    pairs: list[tuple[Rule, Reach]],
+    checked: dict[RuleKey, list[ox.NamedNode]],
+    data: _Data,
+    store: ox.Store,
+    added: list[ox.Quad],
+) -> _Run:
+    """The ``pairs``' rules on a copy of what each reads about its own focus nodes."""
+    quads: list[ox.Quad] = []
+    for pair in pairs:
+        quads += _read_quads(pair, data, checked[_key(pair[0])])
+    for predicate in sorted({p for _, reach in pairs for p in reach.global_predicates()}):
+        quads += [*data.stored(predicate), *data.added_of.get(predicate, [])]
+    keep = {_key(rule): {node.value for node in checked[_key(rule)]} for rule, _ in pairs}
+    return _Run([rule for rule, _ in pairs], _Copy(store, added, quads), keep)
 
 
 class _Copy:
@@ -204,24 +210,27 @@ class _Copy:
 
 @dataclass
 class _Run:
-    """Rules run on a copy of what they read, once over all of it, of whose findings those
-    about the ``keep`` nodes count (all of them: ``None``, the rules run over the city).
+    """Rules run once over a copy of what they read, each keeping its findings about its own
+    focus nodes (``keep`` None: every finding, the rules run over the city); the copy holds
+    partial data about other nodes, whose findings mean nothing.
 
     Not restricted with a ``VALUES`` block: that restricts a rule's focus nodes, not the
     constraint joined with them, which the engine evaluates over all of the copy once per
     block of nodes (a write reaching ten thousand legal entities took minutes). A rule
-    reaching more than :data:`MAX_FOCUS` nodes runs apart, on a copy of what it alone reads
-    about them, so that the other rules do not run over those nodes' data too."""
+    reaching more than :data:`MAX_FOCUS` nodes runs apart, on a copy of its own, so that the
+    other rules do not run over those nodes' data too."""
 
     rules: list[Rule]
     data: _Copy
-    keep: set[str] | None
+    keep: dict[RuleKey, set[str]] | None
 
     def findings(self) -> list[Finding]:
-        if not self.rules or self.keep == set():
+        if not self.rules:
             return []
         found = run_rules(self.data.store, self.rules)
-        return found if self.keep is None else [f for f in found if f.focus in self.keep]
+        if self.keep is None:
+            return found
+        return [f for f in found if f.focus in self.keep.get((f.shape, f.component), ())]
 
 
 def _found(runs: list[_Run]) -> list[Finding]:
@@ -395,10 +404,9 @@ def _focus_nodes(
     whole: list[tuple[Rule, Reach]],
     data: _Data,
     changed: list[ox.Quad],
-) -> tuple[list[ox.NamedNode], dict[RuleKey, list[ox.NamedNode]]]:
-    """Every focus node whose findings the changed quads can change, for the ``followed``
-    rules: those every rule runs on, and for each rule reaching more than :data:`MAX_FOCUS`
-    nodes, its own. A rule that cannot be followed back through a computation moves to
+) -> dict[RuleKey, list[ox.NamedNode]]:
+    """For each ``followed`` rule the changed quads reach, the focus nodes whose findings they
+    can change. A rule that cannot be followed back through a computation moves to
     ``whole``, with every rule that finds under its key (shape and component: a finding is
     known by them)."""
     by_predicate: dict[str, list[ox.Quad]] = defaultdict(list)
@@ -422,18 +430,11 @@ def _focus_nodes(
     for pair in [pair for pair in followed if _key(pair[0]) in wide]:
         followed.remove(pair)
         whole.append(pair)
-    shared: set[Node] = set()
-    apart: dict[RuleKey, list[ox.NamedNode]] = {}
-    for key, nodes in reached.items():
-        if key in wide:
-            continue
-        if len(nodes) > MAX_FOCUS:
-            apart[key] = _iris(nodes)
-        else:
-            shared |= nodes
+    checked = {key: _iris(nodes) for key, nodes in reached.items() if nodes and key not in wide}
+    shared = {node for own in checked.values() if len(own) <= MAX_FOCUS for node in own}
     if len(shared) > MAX_FOCUS:
         raise WholeNeeded(f"the write concerns more than {MAX_FOCUS} focus nodes")
-    return _iris(shared), apart
+    return checked
 
 
 def _iris(nodes: set[Node]) -> list[ox.NamedNode]:
@@ -478,23 +479,13 @@ def _follow_to_this(
     return found
 
 
-def _read_quads(
-    rules: list[tuple[Rule, Reach]], data: _Data, focus: list[ox.NamedNode], *, about: bool
-) -> list[ox.Quad]:
-    """The quads the rules read to evaluate the ``focus`` nodes, before or after the write;
-    with ``about``, every quad about each of them too."""
+def _read_quads(pair: tuple[Rule, Reach], data: _Data, focus: list[ox.NamedNode]) -> list[ox.Quad]:
+    """The quads a rule reads along its paths to evaluate the ``focus`` nodes, before or after
+    the write (not those of the predicates it reads globally)."""
+    _, reach = pair
     read: list[ox.Quad] = []
-    start: set[Node] = set(focus)
-    if about:
-        for node in focus:
-            read += data.about(node)
-    loose: set[str] = set()
-    for _, reach in rules:
-        loose |= reach.global_predicates()
-        reached: dict[tuple[Hop, ...], set[Node]] = {(): start}
-        for path in reach.paths_from_this():
-            nodes = reached[tuple(path[:-1])]
-            reached[tuple(path)] = data.follow(nodes, path[-1], read) if nodes else set()
-    for predicate in sorted(loose):
-        read += [*data.stored(predicate), *data.added_of.get(predicate, [])]
-    return list(dict.fromkeys(read))
+    reached: dict[tuple[Hop, ...], set[Node]] = {(): set(focus)}
+    for path in reach.paths_from_this():
+        nodes = reached[tuple(path[:-1])]
+        reached[tuple(path)] = data.follow(nodes, path[-1], read) if nodes else set()
+    return read

@@ -309,32 +309,32 @@ def test_a_computation_from_an_optional_value_is_not_followed() -> None:
     assert reach_of(template.format(pattern=shown)).followable() == {"urn:code"}
 
 
+def rule_of(checked: LocalCheck, shape: str) -> tuple[str, str]:
+    return next(key for key in checked.checked if key[0] == f"{SHAPES}{shape}")
+
+
 def test_a_rule_reaching_many_nodes_runs_apart_on_its_own(
     store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past MAX_FOCUS nodes for one rule (here: a county's code, held by the IDs of everyone
-    registered there), that rule runs apart on its own nodes; the others run on the nodes they
-    share, which do not include those."""
+    registered there), that rule runs apart, on a copy of what it reads about them."""
     before = whole(store)
     monkeypatch.setattr(local, "MAX_FOCUS", 10)
     used = next(q for q in read_quads(store, "divisionCode") if q.object.value == "371302")
     checked = same_as_whole(store, [used], [], before)
     people = {q.subject for q in read_quads(store, "citizenId") if q.object.value[:6] == "371302"}
-    county = next(
-        key for key in checked.apart if key[0] == f"{SHAPES}NaturalPerson-citizenId-county"
-    )
-    assert len(people) > 10 and set(checked.apart[county]) == people
-    assert not people & set(checked.focus) and checked.whole_rules == []
-    assert checked.node_count >= len(people)
+    county = rule_of(checked, "NaturalPerson-citizenId-county")
+    assert len(people) > 10 and set(checked.checked[county]) == people
+    assert checked.apart >= 1 and checked.whole_rules == []
     assert {f.shape for f in checked.new()} >= COUNTY_RULES
 
 
-def test_a_rule_run_apart_runs_on_the_shared_nodes_too(
+def test_each_rule_is_checked_on_the_nodes_it_reaches(
     store: EmbeddedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A finding of a rule run apart about a node other rules share is concerned: the rule
-    runs there too (a person with an unknown county code, renamed in the same write)."""
-    monkeypatch.setattr(local, "MAX_FOCUS", 10)
+    """A write reaching a person through one rule and many people through another checks each
+    rule on its own nodes: the county rule's finding about the renamed person (an unknown
+    county code) is neither checked nor changed."""
     person = next(q for q in read_quads(store, "citizenId") if q.object.value[:6] != "371302")
     unknown = ox.Quad(
         person.subject,
@@ -346,15 +346,23 @@ def test_a_rule_run_apart_runs_on_the_shared_nodes_too(
     store.oxigraph.add(unknown)
     try:
         before = whole(store)
-        assert any(
-            f.focus == person.subject.value and f.shape.endswith("citizenId-county") for f in before
-        )
+        flagged = [
+            f
+            for f in before
+            if f.focus == person.subject.value and f.shape.endswith("citizenId-county")
+        ]
+        assert flagged
         used = next(q for q in read_quads(store, "divisionCode") if q.object.value == "371302")
         name = next(q for q in read_quads(store, "personName") if q.subject == person.subject)
         renamed = ox.Quad(name.subject, name.predicate, ox.Literal("另名"), name.graph_name)
-        checked = same_as_whole(store, [used, name], [renamed], before)
-        assert person.subject in checked.focus
-        assert any(key[0].endswith("citizenId-county") for key in checked.apart)
+        for max_focus in (local.MAX_FOCUS, 10):  # the county rule with the others, and apart
+            monkeypatch.setattr(local, "MAX_FOCUS", max_focus)
+            checked = same_as_whole(store, [used, name], [renamed], before)
+            assert person.subject in checked.checked[rule_of(checked, "NaturalPerson-personName")]
+            county = rule_of(checked, "NaturalPerson-citizenId-county")
+            assert person.subject not in checked.checked[county]
+            assert not any(checked.concerns(f) for f in flagged)
+            assert bool(checked.apart) == (max_focus == 10)
     finally:
         store.oxigraph.remove(unknown)
         store.oxigraph.add(person)
