@@ -347,22 +347,47 @@ class _Data:
     def computed_from(self, origin: Origin, term: Node) -> set[Node]:
         """The values of ``origin.source`` in its step's quads (stored or added) for which the
         expressions give ``term``, or fail; :class:`_TooWide` past :data:`MAX_COMPUTED` of
-        them, or for a blank node (a query cannot name one)."""
+        them, or for a blank node (a query cannot name one). The step's quads found are
+        remembered as :meth:`along` from each value: they are all of that value's (the
+        expressions read the value alone), and the way back to ``?this`` goes along them."""
         if isinstance(term, ox.BlankNode):
             raise _TooWide()
         key = (origin, term)
         if key not in self._computed:
-            query = _computed_query(origin, term)
-            graphs = self.graphs_read(origin.step.predicate)
-            found = {row[0] for row in self.store.query(query, default_graph=graphs)}
-            added = self.added_of.get(origin.step.predicate)
+            step, source = origin.step, origin.source
+            graphs = self.graphs_read(step.predicate)
+            query = _computed_query(origin, term, ox.DefaultGraph() in graphs)
+            named = [graph for graph in graphs if isinstance(graph, ox.NamedNode)]
+            found: dict[Node, list[ox.Quad]] = defaultdict(list)
+            ends = _computed_ends(origin)
+            # every quad of each value found, unless the other end is a constant or the source
+            whole = all(isinstance(end, Variable) for end in ends) and ends[0] != ends[1]
+            predicate = ox.NamedNode(step.predicate)
+            for row in self.store.query(query, named_graphs=named):  # type: ignore[union-attr]
+                value, graph = row[str(source)], row["kgservice_graph"]
+                if whole:
+                    subject, obj = (row[str(end)] for end in ends)
+                    graph = graph if graph is not None else ox.DefaultGraph()
+                    found[value].append(ox.Quad(subject, predicate, obj, graph))
+                else:
+                    found[value] = []
+                if len(found) > MAX_COMPUTED:
+                    raise _TooWide()
+            if whole:
+                forward = ends[0] == source
+                extra = self.by_subject if forward else self.by_object
+                for value, quads in found.items():
+                    known = extra.get((value, step.predicate), [])
+                    self._memo[value, step.predicate, forward] = quads + known
+            values = set(found)
+            added = self.added_of.get(step.predicate)
             if added:
                 scratch = ox.Store()
                 scratch.extend(ox.Quad(q.subject, q.predicate, q.object) for q in added)
-                found |= {row[0] for row in scratch.query(query)}
-            if len(found) > MAX_COMPUTED:
+                values |= {row[str(source)] for row in scratch.query(query)}  # type: ignore
+            if len(values) > MAX_COMPUTED:
                 raise _TooWide()
-            self._computed[key] = found
+            self._computed[key] = values
         return self._computed[key]
 
     def about(self, node: ox.NamedNode) -> list[ox.Quad]:
@@ -370,22 +395,29 @@ class _Data:
         return [q for q in stored if self.view.reads(q)] + self.added_about.get(node, [])
 
 
-def _computed_query(origin: Origin, term: Node) -> str:
-    """A SELECT of the values of ``origin.source`` in the quads of its step for which its
-    expressions, applied in turn, give ``term`` or fail."""
-    source, step = origin.source, origin.step
-    other = Variable("kgservice_other")
-    ends = [
-        source if end == source else other if isinstance(end, Variable) else end
-        for end in (step.subject, step.object)
-    ]
+def _computed_query(origin: Origin, term: Node, default_graph: bool) -> str:
+    """A SELECT of the quads of ``origin``'s step (their graph as ``?kgservice_graph``; the
+    default graph's too, with ``default_graph``) whose value of ``origin.source`` the
+    expressions, applied in turn, make ``term``, or fail on."""
+    subject, obj = _computed_ends(origin)
+    pattern = f"{subject.n3()} <{origin.step.predicate}> {obj.n3()}"
+    union = f" UNION {{ {pattern} }}" if default_graph else ""
     binds = " ".join(f"BIND({d.expression} AS {d.target.n3()})" for d in origin.chain)
     result = origin.chain[-1].target.n3()
     return (
-        f"SELECT DISTINCT {source.n3()} WHERE {{ {ends[0].n3()} <{step.predicate}> "
-        f"{ends[1].n3()} . {binds} FILTER(!BOUND({result}) || sameTerm({result}, {term})) }} "
-        f"LIMIT {MAX_COMPUTED + 1}"
+        f"SELECT * WHERE {{ {{ GRAPH ?kgservice_graph {{ {pattern} }} }}{union} {binds} "
+        f"FILTER(!BOUND({result}) || sameTerm({result}, {term})) }}"
     )
+
+
+def _computed_ends(origin: Origin) -> list[object]:
+    """The ends of ``origin``'s step, its other variable renamed (the expressions may bind
+    any variable of the rule but the source)."""
+    other = Variable("kgservice_other")
+    return [
+        origin.source if end == origin.source else other if isinstance(end, Variable) else end
+        for end in (origin.step.subject, origin.step.object)
+    ]
 
 
 def _matches(term: Node, end: object) -> bool:

@@ -238,6 +238,24 @@ def test_a_division_code_removed_is_followed_back_to_the_ids_that_hold_it(
     assert {f.shape for f in checked.new()} >= COUNTY_RULES
 
 
+def test_an_id_held_twice_leads_back_to_both_holders(store: EmbeddedStore) -> None:
+    """The computation's quads are remembered per ID for the way back to ``$this``: an ID
+    two people hold (in two graphs) leads back to both."""
+    ids = read_quads(store, "citizenId")
+    held = next(q for q in ids if q.object.value[:6] == "371302")
+    other = next(q for q in ids if q.object.value[:6] != "371302")
+    twice = ox.Quad(other.subject, held.predicate, held.object, ox.NamedNode("urn:test:copy"))
+    store.oxigraph.add(twice)
+    try:
+        before = whole(store)
+        used = next(q for q in read_quads(store, "divisionCode") if q.object.value == "371302")
+        checked = same_as_whole(store, [used], [], before)
+        county = next(k for k in checked.checked if k[0].endswith("citizenId-county"))
+        assert {held.subject, other.subject} <= set(checked.checked[county])
+    finally:
+        store.oxigraph.remove(twice)
+
+
 def test_a_new_village_code_concerns_no_id(store: EmbeddedStore) -> None:
     """An ID's first six characters name a county, never a village: a new village's code can
     change no finding of the county rules."""
