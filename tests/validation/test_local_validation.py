@@ -409,7 +409,7 @@ def test_a_write_concerning_too_many_shared_nodes_is_validated_whole(
         ox.Quad(entity.subject, entity.predicate, ox.Literal("乙"), entity.graph_name),
     ]
     monkeypatch.setattr(local, "MAX_FOCUS", 1)
-    with pytest.raises(WholeNeeded, match="more than 1 focus nodes$"):
+    with pytest.raises(WholeNeeded, match=r"more than 1 focus nodes$"):
         check_locally(store.oxigraph, view_of(store), [], names)
 
 
