@@ -7,12 +7,12 @@ findings (JSON or Turtle), personal values masked. Findings the store already ha
 write.
 
 Most writes are validated on the focus nodes they concern only
-(:mod:`kgservice.validation.local`): the rules run, restricted to those nodes, on a small copy
-of what they read, before and after the write; a rule that reaches tens of thousands of nodes
-runs apart on its own. The rest (a change of the ontology or the class tree, more focus nodes
-than the local limits, a bulk write) is validated whole:
-the shapes over a copy of the store's validation view; the findings "before" are those the
-previous whole run left, when the data has not changed since
+(:mod:`kgservice.validation.local`): each rule the write reaches is checked on the nodes it
+reaches, over a small copy of what it reads about them, before and after the write; a rule
+that reaches tens of thousands of nodes runs apart, on a copy of its own. The rest (a change
+of the ontology or the class tree, more focus nodes than the local limits, a bulk write) is
+validated whole: the shapes over a copy of the store's validation view; the findings "before"
+are those the previous whole run left, when the data has not changed since
 (:class:`~kgservice.validation.dataset.FindingsCache`).
 
 A write that passes brings ``graph:quality`` up to date in the same transaction, in a store

@@ -44,6 +44,7 @@ import pyoxigraph as ox
 from rdflib import Literal, URIRef, Variable
 from rdflib.namespace import RDFS
 
+from kgservice.describe import oxigraph_term
 from kgservice.loading import ONTOLOGY_GRAPH
 from kgservice.store.embedded import EmbeddedStore, open_embedded
 from kgservice.validation.compile import Rule, SubclassIndex, compile_shapes
@@ -294,7 +295,7 @@ class _Data:
             self.by_object[quad.object, quad.predicate.value].append(quad)
             self.added_about[quad.subject].append(quad)
             self.added_of[quad.predicate.value].append(quad)
-        self._memo: dict[tuple[Node, str, bool], list[ox.Quad]] = {}
+        self._memo: dict[tuple, list[ox.Quad]] = {}  # (node, predicate, forward[, ends])
         self._computed: dict[tuple[Origin, Node], set[Node]] = {}
 
     def along(self, node: Node, predicate: str, forward: bool) -> list[ox.Quad]:
@@ -313,13 +314,44 @@ class _Data:
             self._memo[key] = found
         return self._memo[key]
 
-    def follow(self, nodes: set[Node], hop: Hop, read: list[ox.Quad] | None = None) -> set[Node]:
-        """The nodes one hop from ``nodes``; the quads passed along go to ``read``."""
+    def along_to(
+        self, node: Node, predicate: str, forward: bool, ends: frozenset[Node]
+    ) -> list[ox.Quad]:
+        """The quads of :meth:`along` whose other end is one of ``ends``: a lookup of each
+        (the types of a rule's target class, where a person has half a dozen types)."""
+        key = (node, predicate, forward, ends)
+        if key not in self._memo:
+            found: list[ox.Quad] = []
+            name = ox.NamedNode(predicate)
+            for end in sorted(ends, key=str):
+                subject, obj = (node, end) if forward else (end, node)
+                if isinstance(subject, ox.Literal):
+                    continue
+                stored = self.store.quads_for_pattern(subject, name, obj, None)
+                found += [q for q in stored if self.view.reads(q)]
+            extra = (self.by_subject if forward else self.by_object)[node, predicate]
+            found += [q for q in extra if (q.object if forward else q.subject) in ends]
+            self._memo[key] = found
+        return self._memo[key]
+
+    def follow(
+        self,
+        nodes: set[Node],
+        hop: Hop,
+        read: list[ox.Quad] | None = None,
+        ends: frozenset[Node] | None = None,
+    ) -> set[Node]:
+        """The nodes one hop from ``nodes`` (among ``ends``, if given); the quads passed along
+        go to ``read``."""
         if hop.step is None:
             return set(nodes)
         out: set[Node] = set()
         for node in nodes:
-            for quad in self.along(node, hop.step.predicate, hop.forward):
+            if ends is None:
+                quads = self.along(node, hop.step.predicate, hop.forward)
+            else:
+                quads = self.along_to(node, hop.step.predicate, hop.forward, ends)
+            for quad in quads:
                 end = quad.object if hop.forward else quad.subject
                 if _matches(end, hop.step.object if hop.forward else hop.step.subject):
                     out.add(end)
@@ -518,6 +550,13 @@ def _read_quads(pair: tuple[Rule, Reach], data: _Data, focus: list[ox.NamedNode]
     read: list[ox.Quad] = []
     reached: dict[tuple[Hop, ...], set[Node]] = {(): set(focus)}
     for path in reach.paths_from_this():
-        nodes = reached[tuple(path[:-1])]
-        reached[tuple(path)] = data.follow(nodes, path[-1], read) if nodes else set()
+        nodes, hop = reached[tuple(path[:-1])], path[-1]
+        ends = _constants(reach, hop.to)
+        reached[tuple(path)] = data.follow(nodes, hop, read, ends) if nodes else set()
     return read
+
+
+def _constants(reach: Reach, var: Variable) -> frozenset[Node] | None:
+    """The values ``var`` is restricted to (:attr:`Reach.values`), as store terms."""
+    values = reach.values.get(var)
+    return None if values is None else frozenset(oxigraph_term(value) for value in values)

@@ -97,6 +97,9 @@ class Reach:
     derived: dict[Variable, Derived] = field(default_factory=dict)
     #: the steps every solution matches (in no OPTIONAL, UNION or MINUS)
     mandatory: set[Step] = field(default_factory=set)
+    #: variables a ``VALUES`` block of constants restricts wherever a step reads them (the
+    #: class of a rule's ``sh:targetClass``): only the quads with those values are read
+    values: dict[Variable, frozenset[URIRef | Literal]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._anchored: frozenset[Variable] | None = None
@@ -244,7 +247,57 @@ def reach_of(query: str) -> Reach:
     unique: dict[Step, None] = dict.fromkeys(reach.steps)  # the same pattern twice is one
     reach.steps = list(unique)
     reach.mandatory = {Step(s, str(p), o) for s, p, o in _mandatory(algebra)} & set(unique)
+    reach.values = _values(algebra, reach)
     return reach
+
+
+def _values(algebra: object, reach: Reach) -> dict[Variable, frozenset[URIRef | Literal]]:
+    """The variables restricted to constants: bound by one ``VALUES`` block (no ``UNDEF``)
+    joined with a group pattern whose mandatory steps are every step that reads the
+    variable; none renamed or computed by a ``BIND``, none ``?this``."""
+    found: dict[Variable, list[tuple[frozenset[URIRef | Literal], set[Step]]]] = {}
+    for rows, other in _joined_values(algebra):
+        covered = {Step(s, str(p), o) for s, p, o in _mandatory(other)}
+        for var in {v for row in rows for v in row}:
+            constants = [row.get(var) for row in rows]
+            if all(isinstance(c, (URIRef, Literal)) for c in constants):
+                found.setdefault(var, []).append((frozenset(constants), covered))  # type: ignore[arg-type]
+    aliased = {v for pair in reach.same for v in pair} | reach.computed | {THIS}
+    restricted: dict[Variable, frozenset[URIRef | Literal]] = {}
+    for var, blocks in found.items():
+        reading = {step for step in reach.steps if var in (step.subject, step.object)}
+        if len(blocks) == 1 and var not in aliased and reading and reading <= blocks[0][1]:
+            restricted[var] = blocks[0][0]
+    return restricted
+
+
+def _joined_values(node: object) -> Iterator[tuple[list[dict], object]]:
+    """Each ``VALUES`` block of the algebra joined with a pattern: its rows and the pattern;
+    a block seen elsewhere gives an empty pattern (it restricts no step)."""
+    if isinstance(node, CompValue):
+        if node.name == "Join":
+            for block, other in ((node.p1, node.p2), (node.p2, node.p1)):
+                rows = _rows(block)
+                if rows is not None:
+                    yield rows, other
+        elif (rows := _rows(node)) is not None:
+            yield rows, None
+            return
+        for value in node.values():
+            if not (node.name == "Join" and _rows(value) is not None):
+                yield from _joined_values(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _joined_values(item)
+
+
+def _rows(node: object) -> list[dict] | None:
+    """The rows of a ``VALUES`` block (``ToMultiSet`` of ``values``), or None."""
+    if isinstance(node, CompValue) and node.name == "ToMultiSet":
+        node = node.p
+    if isinstance(node, CompValue) and node.name == "values":
+        return list(node.res)
+    return None
 
 
 def _mandatory(node: object) -> set[tuple[object, URIRef, object]]:

@@ -8,7 +8,7 @@ import random
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Variable
+from rdflib import URIRef, Variable
 
 from kgservice.loading import ONTOLOGY_GRAPH
 from kgservice.privacy import masked_graphs, personal_properties
@@ -305,6 +305,43 @@ def test_a_division_code_held_by_too_many_ids_runs_the_county_rules_over_the_cit
     assert len(people) > 10
     assert f"{SHAPES}NaturalPerson-citizenId-county" in {s for s, _ in checked.whole_rules}
     assert not people <= set(checked.focus)  # the rule ran over everyone instead
+
+
+def test_a_values_block_restricts_the_steps_joined_with_it() -> None:
+    """The class of a target (``VALUES ?_type { … } ?this a ?_type``) restricts what a write's
+    copy reads of the types of the focus nodes; a block that does not cover every step reading
+    its variable restricts nothing."""
+    joined = reach_of("SELECT ?this WHERE { VALUES ?t { <urn:C> <urn:D> } ?this a ?t }")
+    assert joined.values == {Variable("t"): {URIRef("urn:C"), URIRef("urn:D")}}
+    elsewhere = "SELECT ?this WHERE { { VALUES ?t { <urn:C> } ?this a ?t } ?x <urn:p> ?t }"
+    assert reach_of(elsewhere).values == {}
+    optional = "SELECT ?this WHERE { VALUES ?t { <urn:C> } OPTIONAL { ?this a ?t } }"
+    assert reach_of(optional).values == {}
+    undefined = "SELECT ?this WHERE { VALUES ?t { <urn:C> UNDEF } ?this a ?t }"
+    assert reach_of(undefined).values == {}
+
+
+def test_a_write_copies_only_the_types_a_rule_targets(store: EmbeddedStore) -> None:
+    """A person's name changed: the copy the name rule reads holds the person's
+    ``city:NaturalPerson`` type, not the types the person has besides."""
+    name = read_quads(store, "personName")[0]
+    other = ox.Quad(
+        name.subject, ox.NamedNode(RDF_TYPE), ox.NamedNode("urn:test:Other"), name.graph_name
+    )
+    store.oxigraph.add(other)
+    try:
+        before = whole(store)
+        renamed = ox.Quad(name.subject, name.predicate, ox.Literal("另名"), name.graph_name)
+        checked = same_as_whole(store, [name], [renamed], before)
+        copied = set(
+            checked.after_data.oxigraph.quads_for_pattern(
+                name.subject, ox.NamedNode(RDF_TYPE), None
+            )
+        )
+        assert ox.NamedNode(f"{CITY}NaturalPerson") in {q.object for q in copied}
+        assert ox.NamedNode("urn:test:Other") not in {q.object for q in copied}
+    finally:
+        store.oxigraph.remove(other)
 
 
 def test_a_computation_from_an_optional_value_is_not_followed() -> None:
