@@ -52,8 +52,9 @@ from kgservice.validation.engine import run_rules
 from kgservice.validation.findings import Finding
 from kgservice.validation.reach import Hop, Origin, Reach, Step, reach_of
 
-#: More focus nodes than this shared by the rules, or more changed quads, and the write is
-#: validated whole. A rule reaching more than ``MAX_FOCUS`` nodes runs apart on its own.
+#: More focus nodes than this for the rules that share a copy (all their nodes together), or
+#: more changed quads, and the write is validated whole. A rule reaching more than
+#: ``MAX_FOCUS`` nodes runs apart, on a copy of its own.
 MAX_FOCUS = 20_000
 MAX_CHANGES = 50_000
 #: More nodes than this reached by one rule, and the write is validated whole.
