@@ -253,22 +253,40 @@ def reach_of(query: str) -> Reach:
 
 def _values(algebra: object, reach: Reach) -> dict[Variable, frozenset[URIRef | Literal]]:
     """The variables restricted to constants: bound by one ``VALUES`` block (no ``UNDEF``)
-    joined with a group pattern whose mandatory steps are every step that reads the
-    variable; none renamed or computed by a ``BIND``, none ``?this``."""
-    found: dict[Variable, list[tuple[frozenset[URIRef | Literal], set[Step]]]] = {}
+    joined with a group pattern in whose mandatory steps is every triple pattern of the query
+    that reads the variable (the same pattern written twice counts twice: steps are told
+    apart by their terms only); none renamed or computed by a ``BIND``, none ``?this``."""
+    found: dict[Variable, list[tuple[frozenset[URIRef | Literal], object]]] = {}
     for rows, other in _joined_values(algebra):
-        covered = {Step(s, str(p), o) for s, p, o in _mandatory(other)}
         for var in {v for row in rows for v in row}:
             constants = [row.get(var) for row in rows]
             if all(isinstance(c, (URIRef, Literal)) for c in constants):
-                found.setdefault(var, []).append((frozenset(constants), covered))  # type: ignore[arg-type]
+                found.setdefault(var, []).append((frozenset(constants), other))  # type: ignore[arg-type]
     aliased = {v for pair in reach.same for v in pair} | reach.computed | {THIS}
+    everywhere = _triples(algebra)
     restricted: dict[Variable, frozenset[URIRef | Literal]] = {}
     for var, blocks in found.items():
-        reading = {step for step in reach.steps if var in (step.subject, step.object)}
-        if len(blocks) == 1 and var not in aliased and reading and reading <= blocks[0][1]:
-            restricted[var] = blocks[0][0]
+        if len(blocks) != 1 or var in aliased:
+            continue
+        constants, other = blocks[0]
+        reading = [t for t in everywhere if var in t]
+        joined = [t for t in _triples(other) if var in t]
+        if reading and len(joined) == len(reading) and set(joined) <= _mandatory(other):
+            restricted[var] = constants
     return restricted
+
+
+def _triples(node: object) -> list[tuple[object, object, object]]:
+    """Every triple pattern written in ``node``, as often as it is written (paths whole)."""
+    if isinstance(node, CompValue):
+        if node.name == "BGP":
+            return list(node.triples)
+        if node.name == "TriplesBlock":
+            return list(_in_threes(node.triples))
+        return [t for value in node.values() for t in _triples(value)]
+    if isinstance(node, (list, tuple)):
+        return [t for item in node for t in _triples(item)]
+    return []
 
 
 def _joined_values(node: object) -> Iterator[tuple[list[dict], object]]:

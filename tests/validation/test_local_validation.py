@@ -319,6 +319,12 @@ def test_a_values_block_restricts_the_steps_joined_with_it() -> None:
     assert reach_of(optional).values == {}
     undefined = "SELECT ?this WHERE { VALUES ?t { <urn:C> UNDEF } ?this a ?t }"
     assert reach_of(undefined).values == {}
+    for twice in (  # the same pattern again, outside the block's group: it reads every type
+        "SELECT ?this WHERE { { VALUES ?t { <urn:C> } ?this a ?t } UNION { ?this a ?t } }",
+        "SELECT ?this WHERE { { VALUES ?t { <urn:C> } ?this a ?t } "
+        "{ SELECT ?this WHERE { ?this a ?t } } }",
+    ):
+        assert reach_of(twice).values == {}
 
 
 def test_a_write_copies_only_the_types_a_rule_targets(store: EmbeddedStore) -> None:
