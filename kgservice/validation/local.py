@@ -188,7 +188,7 @@ def _run(
     """The ``pairs``' rules on a copy of what each reads about its own focus nodes."""
     quads: list[ox.Quad] = []
     for pair in pairs:
-        quads += _read_quads(pair, data, checked[_key(pair[0])])
+        quads += _read_quads(pair[1], data, checked[_key(pair[0])])
     for predicate in sorted({p for _, reach in pairs for p in reach.global_predicates()}):
         quads += [*data.stored(predicate), *data.added_of.get(predicate, [])]
     keep = {_key(rule): {node.value for node in checked[_key(rule)]} for rule, _ in pairs}
@@ -296,42 +296,27 @@ class _Data:
             self.by_object[quad.object, quad.predicate.value].append(quad)
             self.added_about[quad.subject].append(quad)
             self.added_of[quad.predicate.value].append(quad)
-        self._memo: dict[tuple, list[ox.Quad]] = {}  # (node, predicate, forward[, ends])
+        self._memo: dict[tuple[Node, str, bool, frozenset[Node] | None], list[ox.Quad]] = {}
         self._computed: dict[tuple[Origin, Node], set[Node]] = {}
 
-    def along(self, node: Node, predicate: str, forward: bool) -> list[ox.Quad]:
-        """The quads ``node predicate ?x`` (forward) or ``?x predicate node``."""
-        key = (node, predicate, forward)
-        if key not in self._memo:
-            if forward and isinstance(node, ox.Literal):
-                found: list[ox.Quad] = []
-            else:
-                pattern = (node, None) if forward else (None, node)
-                stored = self.store.quads_for_pattern(
-                    pattern[0], ox.NamedNode(predicate), pattern[1], None
-                )
-                extra = (self.by_subject if forward else self.by_object)[node, predicate]
-                found = [q for q in stored if self.view.reads(q)] + extra
-            self._memo[key] = found
-        return self._memo[key]
-
-    def along_to(
-        self, node: Node, predicate: str, forward: bool, ends: frozenset[Node]
+    def along(
+        self, node: Node, predicate: str, forward: bool, ends: frozenset[Node] | None = None
     ) -> list[ox.Quad]:
-        """The quads of :meth:`along` whose other end is one of ``ends``: a lookup of each
-        (the types of a rule's target class, where a person has half a dozen types)."""
+        """The quads ``node predicate ?x`` (forward) or ``?x predicate node``; with ``ends``,
+        those whose other end is one of them, a lookup of each (the types of a rule's target
+        class, where a person has half a dozen types)."""
         key = (node, predicate, forward, ends)
         if key not in self._memo:
-            found: list[ox.Quad] = []
-            name = ox.NamedNode(predicate)
-            for end in sorted(ends, key=str):
+            name, found = ox.NamedNode(predicate), []
+            for end in (None,) if ends is None else sorted(ends, key=str):
                 subject, obj = (node, end) if forward else (end, node)
-                if isinstance(subject, ox.Literal):
-                    continue
-                stored = self.store.quads_for_pattern(subject, name, obj, None)
-                found += [q for q in stored if self.view.reads(q)]
-            extra = (self.by_subject if forward else self.by_object)[node, predicate]
-            found += [q for q in extra if (q.object if forward else q.subject) in ends]
+                if not isinstance(subject, ox.Literal):
+                    stored = self.store.quads_for_pattern(subject, name, obj, None)
+                    found += [q for q in stored if self.view.reads(q)]
+            extra = (self.by_subject if forward else self.by_object).get((node, predicate), [])
+            found += [
+                q for q in extra if ends is None or (q.object if forward else q.subject) in ends
+            ]
             self._memo[key] = found
         return self._memo[key]
 
@@ -348,11 +333,7 @@ class _Data:
             return set(nodes)
         out: set[Node] = set()
         for node in nodes:
-            if ends is None:
-                quads = self.along(node, hop.step.predicate, hop.forward)
-            else:
-                quads = self.along_to(node, hop.step.predicate, hop.forward, ends)
-            for quad in quads:
+            for quad in self.along(node, hop.step.predicate, hop.forward, ends):
                 end = quad.object if hop.forward else quad.subject
                 if _matches(end, hop.step.object if hop.forward else hop.step.subject):
                     out.add(end)
@@ -391,32 +372,31 @@ class _Data:
             graphs = self.graphs_read(step.predicate)
             query = _computed_query(origin, term, ox.DefaultGraph() in graphs)
             named = [graph for graph in graphs if isinstance(graph, ox.NamedNode)]
-            found: dict[Node, list[ox.Quad]] = defaultdict(list)
+            found: dict[Node, list[ox.Quad]] = defaultdict(list)  # value → its step's quads
             ends = _computed_ends(origin)
-            # every quad of each value found, unless the other end is a constant or the source
-            whole = all(isinstance(end, Variable) for end in ends) and ends[0] != ends[1]
+            # the quads found are all of each value's, unless the other end is a constant or
+            # the source again (then only those are): remembered for the way back
+            complete = all(isinstance(end, Variable) for end in ends) and ends[0] != ends[1]
             predicate = ox.NamedNode(step.predicate)
             for row in self.store.query(query, named_graphs=named):  # type: ignore[union-attr]
-                value, graph = row[str(source)], row["kgservice_graph"]
-                if whole:
+                quads = found[row[str(source)]]
+                if complete:
                     subject, obj = (row[str(end)] for end in ends)
-                    graph = graph if graph is not None else ox.DefaultGraph()
-                    found[value].append(ox.Quad(subject, predicate, obj, graph))
-                else:
-                    found[value] = []
+                    graph = row["kgservice_graph"]
+                    graph = ox.DefaultGraph() if graph is None else graph
+                    quads.append(ox.Quad(subject, predicate, obj, graph))
                 if len(found) > MAX_COMPUTED:
                     raise _TooWide()
-            if whole:
-                forward = ends[0] == source
-                extra = self.by_subject if forward else self.by_object
-                for value, quads in found.items():
-                    known = extra.get((value, step.predicate), [])
-                    self._memo[value, step.predicate, forward] = quads + known
+            forward = ends[0] == source
+            extra = self.by_subject if forward else self.by_object
+            for value, quads in found.items() if complete else ():
+                known = extra.get((value, step.predicate), [])
+                self._memo[value, step.predicate, forward, None] = quads + known
             values = set(found)
             added = self.added_of.get(step.predicate)
             if added:
-                scratch = ox.Store()
-                scratch.extend(ox.Quad(q.subject, q.predicate, q.object) for q in added)
+                scratch = ox.Store()  # in their graphs: the query reads them by graph
+                scratch.extend(added)
                 values |= {row[str(source)] for row in scratch.query(query)}  # type: ignore
             if len(values) > MAX_COMPUTED:
                 raise _TooWide()
@@ -544,10 +524,9 @@ def _follow_to_this(
     return found
 
 
-def _read_quads(pair: tuple[Rule, Reach], data: _Data, focus: list[ox.NamedNode]) -> list[ox.Quad]:
+def _read_quads(reach: Reach, data: _Data, focus: list[ox.NamedNode]) -> list[ox.Quad]:
     """The quads a rule reads along its paths to evaluate the ``focus`` nodes, before or after
     the write (not those of the predicates it reads globally)."""
-    _, reach = pair
     read: list[ox.Quad] = []
     reached: dict[tuple[Hop, ...], set[Node]] = {(): set(focus)}
     for path in reach.paths_from_this():
