@@ -307,7 +307,7 @@ def refresh_cost_warning(store: Store) -> str | None:
     """A warning for whoever starts a writable service with reasoning on over a store whose
     ``graph:inferred`` is large: most writes refresh it around what they change
     (:mod:`kgservice.local_reasoning`), but a write to the ontology, or one whose change
-    reaches too far, rebuilds it whole, in memory. ``None`` if it is not large (or the store is
+    reaches too far, rebuilds it whole. ``None`` if it is not large (or the store is
     not embedded: counting a remote graph costs a scan over HTTP, and there every write
     rebuilds it whole)."""
     if not isinstance(store, EmbeddedStore):
@@ -317,7 +317,7 @@ def refresh_cost_warning(store: Store) -> str | None:
     return (
         f"graph:inferred holds over {LARGE_INFERRED:,} triples: a write to graph:ontology, or "
         f"one whose change reaches more than {MAX_REGION_QUADS:,} quads, makes the service "
-        "rebuild it whole in memory (at 1,000,000 people about 5 minutes and 6 GB or more); "
+        "rebuild it whole (at 1,000,000 people about 6.5 minutes, under 1 GB of memory); "
         "other writes refresh it around what they change"
     )
 

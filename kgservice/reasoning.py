@@ -16,21 +16,27 @@ with the axioms read from ``graph:ontology`` at run time:
   ``city:inDivision`` are subproperties of the transitive ``sccm:containedIn``).
 
 How: the facts the rules can use (types of the hierarchy's classes, triples of the properties
-named in property axioms) are read from the store with one CONSTRUCT, and the rules run as
-SPARQL CONSTRUCT queries on a scratch in-memory Oxigraph store, semi-naively (each round applies
-the rules to the triples the previous round added) until a round adds nothing. A transitive
+named in property axioms) are read from the store with one CONSTRUCT. On the embedded store they
+stream through the rules once, the one-premise rules worked out per property beforehand and only
+the transitive properties' triples held (:mod:`kgservice.streamed_reasoning`: at 1,000,000
+people a rebuild peaks under 1 GB where the rounds below held 6.2 GB). Otherwise (a
+remote store, or an ontology that puts ``rdf:type`` in a property axiom) the rules run as SPARQL
+CONSTRUCT queries on a scratch in-memory Oxigraph store, semi-naively (each round applies the
+rules to the triples the previous round added) until a round adds nothing. A transitive
 property's closure is one path query on a scratch store holding that property's triples only
 (Oxigraph's in-memory store looks a pattern up by one term, so a county's thousands of other
 triples would slow every step of the path). Types are reasoned apart: the rounds never store
 them, the types they entail are worked out from the class tree when asked (half of a city's
-entailments; at 100,000 people this cut the peak memory of a rebuild from 1.26 to 0.92 GB).
-Only triples no input graph asserts are kept, so a count over asserted and inferred triples
-counts nothing twice.
+entailments; at 100,000 people this cut the peak memory of a rebuild from 1.26 to 0.92 GB). Only
+triples no input graph asserts are kept, so a count over asserted and inferred triples counts
+nothing twice.
 
 Writing: ``graph:inferred`` changes in one update (readers see the old graph or the new one,
 never half of it): the first time by :meth:`~kgservice.store.base.Store.replace_graph`, then by
 one ``DELETE DATA``/``INSERT DATA`` of the difference, which after a small write to the store is
-a few triples instead of the whole graph. After the service's writes,
+a few triples instead of the whole graph. The streamed path writes a difference of more than
+:data:`~kgservice.streamed_reasoning.WRITE_BATCH` triples a batch at a time instead (a first
+materialisation of a large city too), each batch atomic. After the service's writes,
 :mod:`kgservice.local_reasoning` runs these rules only around what the writes changed.
 
 Left out on purpose: ``rdfs:domain``/``rdfs:range`` typing (``prp-dom``/``prp-rng``). A record
@@ -64,7 +70,7 @@ from kgservice.iri import graph_iri
 from kgservice.loading import ONTOLOGY_GRAPH
 from kgservice.privacy import is_personal_graph, personal_properties
 from kgservice.store.base import GraphTarget, QueryDataset, Store
-from kgservice.store.embedded import BULK_BATCH, EmbeddedStore
+from kgservice.store.embedded import EmbeddedStore
 
 log = logging.getLogger(__name__)
 
@@ -184,10 +190,10 @@ def input_graphs(store: Store) -> list[GraphTarget]:
 def read_facts(store: Store, tbox: TBox) -> set[ox.Triple]:
     """The input triples the rules can use: types of the hierarchy's classes and triples of the
     reasoned properties (personal properties excepted)."""
-    return set(_read_facts(store, tbox))
+    return set(read_facts_stream(store, tbox))
 
 
-def _read_facts(store: Store, tbox: TBox) -> Iterator[ox.Triple]:
+def read_facts_stream(store: Store, tbox: TBox) -> Iterator[ox.Triple]:
     """:func:`read_facts` as they come (possibly repeated), not held in a set."""
     properties = tbox.properties - personal_properties()
     if not tbox.classes and not properties:
@@ -296,15 +302,6 @@ class _Scratch:
         self.store.update(f"MOVE SILENT GRAPH <{_NEXT}> TO GRAPH <{_DELTA}>")
         return True
 
-    def derives(self, triple: ox.Triple) -> bool:
-        """Whether the rounds derived ``triple`` (it is known and not a fact)."""
-        if self.types is not None and triple.predicate == _RDF_TYPE:
-            return self.types.derives(triple)
-        s, p, o = triple.subject, triple.predicate, triple.object
-        return ox.Quad(s, p, o, ox.DefaultGraph()) in self.store and (
-            ox.Quad(s, p, o, ox.NamedNode(_FACTS)) not in self.store
-        )
-
     def derived(self) -> Iterator[ox.Triple]:
         """Every triple the rounds derived (none of them a fact)."""
         facts, store = ox.NamedNode(_FACTS), self.store
@@ -324,16 +321,11 @@ class _Types:
     def __init__(self, store: ox.Store, tbox: TBox) -> None:
         self.store = store
         self.graph = ox.NamedNode(_TYPES)
-        self.above = _classes_above(tbox)
+        self.above = classes_above(tbox)
 
     def _own(self, node: ox.NamedNode | ox.BlankNode) -> list[str]:
         found = self.store.quads_for_pattern(node, _RDF_TYPE, None, self.graph)
         return [quad.object.value for quad in found]
-
-    def derives(self, triple: ox.Triple) -> bool:
-        own = self._own(triple.subject)  # type: ignore[arg-type]
-        wanted = triple.object.value
-        return wanted not in own and any(wanted in self.above.get(c, ()) for c in own)
 
     def derived(self) -> Iterator[ox.Triple]:
         """Each entailed type once: from the first class of its node (by IRI) it is above."""
@@ -349,7 +341,7 @@ class _Types:
                     yield ox.Triple(quad.subject, _RDF_TYPE, node)
 
 
-def _classes_above(tbox: TBox) -> dict[str, dict[str, ox.NamedNode]]:
+def classes_above(tbox: TBox) -> dict[str, dict[str, ox.NamedNode]]:
     """For each class of a class axiom, the classes above it (itself too when in a cycle)."""
     sub_class, equivalent = str(RDFS.subClassOf), str(OWL.equivalentClass)
     up: dict[str, set[str]] = {}
@@ -396,77 +388,22 @@ def closure(tbox: TBox, facts: Iterable[ox.Triple]) -> tuple[set[ox.Triple], int
 
 
 def materialise(store: Store) -> Materialised:
-    """Make ``graph:inferred`` hold what the ontology entails of the input graphs."""
-    started = time.perf_counter()
+    """Make ``graph:inferred`` hold what the ontology entails of the input graphs: on the
+    embedded store with the facts streamed (:mod:`kgservice.streamed_reasoning`), else with
+    the rounds on a scratch store (a remote store's facts travel once; an ontology that puts
+    ``rdf:type`` in a property axiom)."""
+    from kgservice import streamed_reasoning as streamed  # it builds on this module
+
     tbox = read_tbox(store)
-    scratch, rounds = run_rules(tbox, _read_facts(store, tbox))
-    inferred = _entailed(scratch)
-    if not isinstance(store, EmbeddedStore):
-        triples = set(inferred)
-        added, removed = write_inferred(store, triples)
-        count = len(triples)
-    elif store.has_graph(INFERRED_GRAPH):
-        count, added, removed = _update_inferred(store, scratch)
-    else:
-        count = added = _insert_inferred(store, inferred)
-        removed = 0
+    if isinstance(store, EmbeddedStore) and streamed.applies(tbox.properties):
+        return streamed.materialise_streamed(store, tbox)
+    started = time.perf_counter()
+    scratch, rounds = run_rules(tbox, read_facts_stream(store, tbox))
+    triples = set(_entailed(scratch))
+    added, removed = write_inferred(store, triples)
+    count = len(triples)
     seconds = time.perf_counter() - started
     return Materialised(count, added, removed, scratch.facts, rounds, seconds)
-
-
-def _insert_inferred(store: EmbeddedStore, triples: Iterable[ox.Triple]) -> int:
-    """Make ``graph:inferred``, which the store does not hold, from ``triples``; how many.
-
-    Under :data:`~kgservice.store.embedded.BULK_BATCH` triples it appears in one atomic step.
-    More (a city of a million people entails millions) are added a batch at a time as they
-    come, each batch one atomic bulk ingestion: one transaction of them would take gigabytes,
-    and so would their text held until the last. Readers may see it grow then, and a run
-    killed half-way leaves part of it, which the next run completes (it writes the difference).
-    """
-    graph = INFERRED_GRAPH
-    pending: list[tuple[bytes, int]] = []  # serialised batches not yet ingested
-    count = 0
-    in_batches = False  # the graph passed BULK_BATCH triples: each batch goes in as it comes
-    for block in _blocks(triples, BULK_BATCH // 2):
-        quads = [ox.Quad(t.subject, t.predicate, t.object, graph) for t in block]
-        pending.append((ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads)))
-        count += len(quads)
-        del quads
-        in_batches = in_batches or count >= BULK_BATCH
-        if in_batches:
-            for document, size in pending:
-                store.insert_nquads(document, size)
-            pending = []
-    if pending:  # all of them, under BULK_BATCH: one step
-        store.insert_nquads(b"".join(document for document, _ in pending), count)
-    return count
-
-
-def _update_inferred(store: EmbeddedStore, scratch: _Scratch) -> tuple[int, int, int]:
-    """Make ``graph:inferred`` hold what ``scratch`` derived by writing the difference alone,
-    found by looking each triple up on the other side: no set of every entailment is held (a
-    million people entail millions of triples, two sets of them take gigabytes). A difference
-    under :data:`~kgservice.store.embedded.BULK_BATCH` triples is one update, one transaction
-    (after a service write, it is a few triples); a larger one goes a batch at a time.
-    ``(triples, added, removed)``."""
-    graph = INFERRED_GRAPH
-    count, added = 0, []
-    for triple in scratch.derived():
-        if has_blank_node(triple):
-            continue
-        count += 1
-        if ox.Quad(triple.subject, triple.predicate, triple.object, graph) not in store.oxigraph:
-            added.append(triple)
-    held = store.oxigraph.quads_for_pattern(None, None, None, graph)
-    removed = [quad.triple for quad in held if not scratch.derives(quad.triple)]
-    if any(has_blank_node(t) for t in removed):  # DELETE DATA cannot name a blank node
-        store.replace_graph(graph, sorted(set(_entailed(scratch)), key=str))
-        return count, len(added), len(removed)
-    size = max(1, BULK_BATCH // 2)
-    for start in range(0, max(len(added), len(removed)), size):
-        part_added, part_removed = added[start : start + size], removed[start : start + size]
-        store.update(difference_update(set(part_added), set(part_removed)))
-    return count, len(added), len(removed)
 
 
 def _entailed(scratch: _Scratch) -> Iterator[ox.Triple]:
