@@ -14,8 +14,10 @@ rest. One pass, where the rounds took as many as the longest derivation.
 
 Whether an entailment is asserted, already in ``graph:inferred`` or already written is a
 lookup in the store; what ``graph:inferred`` holds that is no longer entailed is found by
-looking up, for each of its triples, the facts that would entail it (:meth:`_Lookups.holds`).
-Memory then holds the chains and at most one batch of the difference.
+looking up, for each of its triples, the facts that would entail it (:meth:`_Lookups.holds`),
+unless the stream found every one of them entailed again (counted by their hashes, which a
+rebuild after nothing changed, or after an axiom was added, does: then that pass is skipped).
+Memory then holds the chains, the hashes and at most one batch of the difference.
 
 The difference is written as the rounds write theirs: in one atomic
 step when both its additions and its removals are under :data:`WRITE_BATCH` (after a write of
@@ -29,9 +31,11 @@ then (:func:`applies`).
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyoxigraph as ox
 from rdflib.namespace import OWL, RDF, RDFS
 
@@ -255,11 +259,15 @@ class _Difference:
     """The triples to add to ``graph:inferred``, written a batch at a time once they are more
     than :data:`WRITE_BATCH` (before that, held for one atomic write with the removals)."""
 
-    def __init__(self, store: EmbeddedStore, lookups: _Lookups) -> None:
+    def __init__(self, store: EmbeddedStore, lookups: _Lookups, old: int | None) -> None:
         self.store, self.lookups = store, lookups
         self.pending: dict[ox.Triple, None] = {}  # ordered: the batches are written as found
         self.written = 0
         self.removed = 0
+        self.old = old  # triples graph:inferred held at the start (None: no graph)
+        # Hashes of the entailments found in graph:inferred, and of the triples written to it:
+        # if the first, less the second, are as many as the graph held, nothing is to remove.
+        self.found, self.written_hashes = array("q"), array("q")
 
     @property
     def added(self) -> int:
@@ -271,7 +279,11 @@ class _Difference:
         if has_blank_node(triple) or triple in self.pending:
             return
         s, p, o = triple.subject, triple.predicate, triple.object
-        if ox.Quad(s, p, o, INFERRED_GRAPH) in self.store.oxigraph or self.lookups.asserted(triple):
+        if ox.Quad(s, p, o, INFERRED_GRAPH) in self.store.oxigraph:
+            if self.old is not None and not self.lookups.asserted(triple):
+                self.found.append(hash(triple))
+            return
+        if self.lookups.asserted(triple):
             return
         self.pending[triple] = None
         if len(self.pending) >= WRITE_BATCH:
@@ -282,8 +294,19 @@ class _Difference:
             return
         quads = [ox.Quad(t.subject, t.predicate, t.object, INFERRED_GRAPH) for t in self.pending]
         self.store.insert_nquads(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads))
+        if self.old is not None:
+            self.written_hashes.extend(hash(triple) for triple in self.pending)
         self.written += len(quads)
         self.pending = {}
+
+    def all_old_entailed(self) -> bool:
+        """Whether every triple graph:inferred held at the start was found entailed (exact:
+        two triples of one hash count once, and can only make this say no)."""
+        if self.old is None:
+            return False
+        found = np.unique(np.frombuffer(self.found, dtype=np.int64))
+        written = np.frombuffer(self.written_hashes, dtype=np.int64)
+        return len(np.setdiff1d(found, written, assume_unique=False)) == self.old
 
     def remove(self, triples: list[ox.Triple]) -> None:
         self.store.update(difference_update(set(), set(triples)))
@@ -306,8 +329,8 @@ def materialise_streamed(store: EmbeddedStore, tbox: TBox) -> Materialised:
     started = time.perf_counter()
     steps = PropertySteps.of(tbox.axioms)
     lookups = _Lookups(store, input_graphs(store), steps, classes_above(tbox))
-    chains, difference = _Chains(steps), _Difference(store, lookups)
-    had_graph = store.has_graph(INFERRED_GRAPH)
+    old = _size(store) if store.has_graph(INFERRED_GRAPH) else None
+    chains, difference = _Chains(steps), _Difference(store, lookups, old)
     facts = 0
     for fact in read_facts_stream(store, tbox):
         facts += 1
@@ -327,11 +350,19 @@ def materialise_streamed(store: EmbeddedStore, tbox: TBox) -> Materialised:
         for entailed in steps.entailed(chained):
             if entailed.predicate.value not in steps.transitive:
                 difference.add(entailed)
-    count = _remove_unentailed(store, lookups, chains, difference) if had_graph else 0
-    difference.write_added()
-    count += 0 if had_graph else difference.added
+    if old is None or difference.all_old_entailed():  # nothing to remove: no pass over it
+        count = (old or 0) + difference.added
+        difference.write_added()
+    else:
+        count = _remove_unentailed(store, lookups, chains, difference)
     seconds = time.perf_counter() - started
     return Materialised(count, difference.added, difference.removed, facts, 1, seconds)
+
+
+def _size(store: EmbeddedStore) -> int:
+    graph = INFERRED_GRAPH.value
+    result = store.oxigraph.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(result))["n"].value)  # type: ignore[index, arg-type, call-overload]
 
 
 def _remove_unentailed(

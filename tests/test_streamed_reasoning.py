@@ -80,8 +80,15 @@ def random_city(seed: int) -> tuple[list[ox.Triple], list[ox.Triple]]:
     return axioms, data
 
 
+@pytest.mark.parametrize("batch", [None, 3], ids=["one step", "batches of 3"])
 @pytest.mark.parametrize("seed", range(40))
-def test_streamed_equals_the_rounds_and_a_refresh_equals_a_fresh_run(seed: int) -> None:
+def test_streamed_equals_the_rounds_and_a_refresh_equals_a_fresh_run(
+    seed: int, batch: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kgservice import streamed_reasoning
+
+    if batch is not None:  # triples written early are found again: not among the old ones
+        monkeypatch.setattr(streamed_reasoning, "WRITE_BATCH", batch)
     axioms, data = random_city(seed)
     store = store_of(axioms, data)
     first = materialise(store)
@@ -175,3 +182,54 @@ def test_types_through_a_property_keep_the_rounds() -> None:
     materialise(store)
     assert ox.Triple(iri("q"), ox.NamedNode(str(RDF.type)), iri("Place")) in inferred(store)
     assert inferred(store) == by_rounds(store)
+
+
+def test_a_rebuild_that_removes_nothing_reads_no_triple_of_the_graph_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When every triple graph:inferred held is found entailed again (counted by hash), no pass
+    looks each of them up to find what to remove."""
+    from kgservice import streamed_reasoning
+
+    axioms, data = random_city(7)
+    store = store_of(axioms, data)
+    materialise(store)
+
+    def fresh(term: ox.Term) -> ox.Term:  # new nodes: no triple inferred before is asserted
+        return iri(f"new-{term.value[len(EX) :]}") if isinstance(term, ox.NamedNode) else term
+
+    more = [ox.Triple(fresh(t.subject), t.predicate, fresh(t.object)) for t in data[:20]]
+    store.add_to_graph(ox.NamedNode(f"{EX}graph/more"), more)  # type: ignore[arg-type]
+
+    def no_pass(*args: object) -> int:
+        raise AssertionError("the removal pass ran")
+
+    monkeypatch.setattr(streamed_reasoning, "_remove_unentailed", no_pass)
+    result = materialise(store)
+    assert result.added > 0 and result.removed == 0
+    assert inferred(store) == by_rounds(store)
+    assert result.triples == len(inferred(store))
+
+
+def test_a_triple_written_by_this_rebuild_is_not_taken_for_an_old_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new entailment written in a batch and derived again is found in graph:inferred: it
+    must not count as one of the old triples found entailed, or the stale one would stay."""
+    from kgservice import streamed_reasoning
+
+    rdf_type = ox.NamedNode(str(RDF.type))
+    axioms = [axiom("Town", str(RDFS.subClassOf), "Place")]
+    axioms.append(axiom("Village", str(RDFS.subClassOf), "Place"))
+    store = store_of(axioms, [ox.Triple(iri("y"), rdf_type, iri("Town"))])
+    materialise(store)  # y a Place
+    store.update(f"DELETE DATA {{ GRAPH <{DATA.value}> {{ <{EX}y> a <{EX}Town> }} }}")
+    two = [
+        ox.Triple(iri("x"), rdf_type, iri("Town")),
+        ox.Triple(iri("x"), rdf_type, iri("Village")),
+    ]
+    store.add_to_graph(DATA, two)  # x a Place, derived twice
+    monkeypatch.setattr(streamed_reasoning, "WRITE_BATCH", 1)
+    result = materialise(store)
+    assert (result.added, result.removed, result.triples) == (1, 1, 1)
+    assert inferred(store) == {ox.Triple(iri("x"), rdf_type, iri("Place"))}
