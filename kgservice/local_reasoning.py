@@ -317,7 +317,7 @@ def refresh_cost_warning(store: Store) -> str | None:
     return (
         f"graph:inferred holds over {LARGE_INFERRED:,} triples: a write to graph:ontology, or "
         f"one whose change reaches more than {MAX_REGION_QUADS:,} quads, makes the service "
-        "rebuild it whole (at 1,000,000 people about 6.5 minutes, under 1 GB of memory); "
+        "rebuild it whole (at 1,000,000 people 3 to 7 minutes and about 1 GB of memory); "
         "other writes refresh it around what they change"
     )
 

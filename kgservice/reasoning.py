@@ -19,7 +19,7 @@ How: the facts the rules can use (types of the hierarchy's classes, triples of t
 named in property axioms) are read from the store with one CONSTRUCT. On the embedded store they
 stream through the rules once, the one-premise rules worked out per property beforehand and only
 the transitive properties' triples held (:mod:`kgservice.streamed_reasoning`: at 1,000,000
-people a rebuild peaks under 1 GB where the rounds below held 6.2 GB). Otherwise (a
+people a rebuild peaks at about 1 GB where the rounds below held 6.2 GB). Otherwise (a
 remote store, or an ontology that puts ``rdf:type`` in a property axiom) the rules run as SPARQL
 CONSTRUCT queries on a scratch in-memory Oxigraph store, semi-naively (each round applies the
 rules to the triples the previous round added) until a round adds nothing. A transitive
