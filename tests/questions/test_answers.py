@@ -272,6 +272,19 @@ def test_elderly_representatives(city: EmbeddedStore) -> None:
     ]
 
 
+def test_an_elderly_representative_without_a_residence_is_listed_once() -> None:
+    """p99 (E12's representative) has no registered residence: given a birth date, he is one
+    row with no county of residence, not one row for each county the city has."""
+    store = load_fixture(open_embedded(None))
+    birth = f'<{p("p99")}> <{CITY}birthDate> "1975-04-04"^^<http://www.w3.org/2001/XMLSchema#date>'
+    store.update(f"INSERT DATA {{ GRAPH <{g('population')}> {{ {birth} }} }}")
+    rows = [
+        r for r in ask(store, "elderly-representatives", minimumAge=50) if r["person"] == p("p99")
+    ]
+    assert columns(rows, "age", "entity", "registrationName") == [("50", E["E12"], "兰山区")]
+    assert "residenceCountyName" not in rows[0]
+
+
 def test_entities_by_industry_and_county(city: EmbeddedStore) -> None:
     rows = ask(city, "entities-by-industry-and-county")
     industry = lambda letter: f"{CODE}industry-{letter}"  # noqa: E731
