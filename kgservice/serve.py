@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+import multiprocessing
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -257,5 +259,19 @@ def _announce(settings: Settings) -> None:
 
 def serve(settings: Settings) -> None:
     """Prepare the store, then run the service until it is stopped."""
-    prepare_store(settings)
+    prepare_store_apart(settings)
     granian_server(settings).serve(target_loader=partial(_load_app, settings))
+
+
+def prepare_store_apart(settings: Settings) -> None:
+    """:func:`prepare_store` in a process of its own, its errors raised here.
+
+    The process that forks granian's workers must never open the on-disk store: RocksDB runs
+    its flushes and compactions on threads of a process-wide pool, started when a store is
+    first opened, and a fork copies the pool without its threads. A worker forked after
+    :func:`prepare_store` ran here would queue that work for nobody: its first write that
+    waits for a flush (a bulk ingestion over unflushed writes, or a write once the memtables
+    are full) would never end."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as process:
+        process.submit(prepare_store, settings).result()

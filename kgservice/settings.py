@@ -392,7 +392,12 @@ class Settings:
     def __init__(self, values: Mapping[str, Any]) -> None:
         self._values = dict(values)
 
+    def __reduce__(self) -> tuple[type[Settings], tuple[dict[str, Any]]]:
+        return Settings, (self._values,)  # pickled for a process of their own (serve)
+
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # not a setting (e.g. looked up on an unfinished object)
+            raise AttributeError(name)
         try:
             return self._values[name.upper()]
         except KeyError:

@@ -92,3 +92,14 @@ def test_by_default_the_workers_share_most_of_the_memory() -> None:
     )
     assert one == int(total * DEFAULT_MEMORY_SHARE)
     assert two == int(total * DEFAULT_MEMORY_SHARE / 2)
+
+
+def test_settings_survive_pickling_for_a_process_of_their_own() -> None:
+    import pickle
+
+    settings = load_settings({"KGSERVICE_PORT": "9001", "KGSERVICE_READ_ONLY": "true"})
+    copy = pickle.loads(pickle.dumps(settings))
+    assert copy.public() == settings.public()
+    assert (copy.port, copy.read_only) == (9001, True)
+    with pytest.raises(AttributeError):
+        copy.no_such_setting  # noqa: B018
