@@ -167,7 +167,7 @@ class Materialised:
     added: int
     removed: int
     facts: int  # input triples the rules read
-    rounds: int  # rounds until one added nothing
+    rounds: int  # rounds until one added nothing (1: streamed in one pass)
     seconds: float
 
 
@@ -458,8 +458,12 @@ def describe(result: Materialised | None) -> str:
     return (
         f"reasoning → <{INFERRED_GRAPH.value}>: {result.triples:,} triples "
         f"({result.added:,} added, {result.removed:,} removed) from {result.facts:,} facts "
-        f"in {result.rounds} rounds, {result.seconds:.2f} s"
+        f"in {_passes(result.rounds)}, {result.seconds:.2f} s"
     )
+
+
+def _passes(rounds: int) -> str:
+    return "one pass" if rounds == 1 else f"{rounds} rounds"
 
 
 def _iris(terms: Iterable[str]) -> str:

@@ -22,9 +22,11 @@ from kgservice.quality import QUALITY_GRAPH, refresh_quality
 from kgservice.questions import example_query, load_catalog
 from kgservice.reasoning import (
     INFERRED_GRAPH,
+    Materialised,
     TBox,
     apply_mode,
     closure,
+    describe,
     input_graphs,
     materialise,
     read_tbox,
@@ -549,3 +551,12 @@ def test_a_small_graph_inferred_gives_no_warning(reasoned: EmbeddedStore, caplog
     caplog.set_level(logging.WARNING, logger="kgservice.web.app")
     app_over(reasoned, "materialize")
     assert "rebuild it whole" not in caplog.text
+
+
+def test_the_summary_line_says_what_was_done() -> None:
+    streamed, rounds = Materialised(10, 4, 1, 7, 1, 0.5), Materialised(10, 4, 1, 7, 3, 0.5)
+    assert describe(streamed).endswith(
+        ": 10 triples (4 added, 1 removed) from 7 facts in one pass, 0.50 s"
+    )
+    assert describe(rounds).endswith("from 7 facts in 3 rounds, 0.50 s")
+    assert describe(None).startswith("reasoning is off")
