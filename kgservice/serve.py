@@ -16,6 +16,7 @@ then runs on every core too. Nothing is loaded or reasoned at start, and writes 
 
 from __future__ import annotations
 
+import _thread
 import logging
 import math
 import multiprocessing
@@ -175,6 +176,7 @@ def _load_app(settings: Settings, target: str) -> Any:
     from kgservice.web.warming import start_warming
 
     global _started, _retire_deadline
+    take_stop_signals_on_their_own_thread()  # first: the threads started below inherit it
     _started = time.monotonic()
     _retire_deadline = math.ceil(settings.query_timeout) + RETIRE_GRACE_SECONDS
     logging.basicConfig(level=settings.log_level)
@@ -183,6 +185,37 @@ def _load_app(settings: Settings, target: str) -> Any:
     guard_memory(state, worker_memory_limit(settings))
     start_warming(state, also=opening_requests())
     return app
+
+
+#: The signals that stop a worker (granian's handlers, set after the app is built).
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+
+
+def take_stop_signals_on_their_own_thread() -> None:
+    """Block :data:`STOP_SIGNALS` in this thread, and so in every thread started from it
+    after (the engine's, granian's, the app's), and hand each one that arrives to its Python
+    handler from a thread of its own.
+
+    Python runs a handler in the main thread, which in a granian worker waits on a lock for
+    the stop; the kernel gives a signal sent to the process to any thread that does not block
+    it, and when that is one of the engine's or granian's threads, the main thread's wait is
+    not interrupted and the worker does not stop (Ctrl-C, or a retirement's SIGTERM, left
+    unanswered)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    threading.Thread(target=_deliver_stop_signals, name="stop-signals", daemon=True).start()
+
+
+def _deliver_stop_signals() -> None:
+    while True:
+        number = signal.sigwait(STOP_SIGNALS)
+        handler = signal.getsignal(number)
+        if handler is signal.default_int_handler:  # before granian's: KeyboardInterrupt
+            _thread.interrupt_main(number)
+        elif callable(handler):
+            handler(number, None)
+        elif handler == signal.SIG_DFL:  # its default action: the process ends
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {number})
+            signal.raise_signal(number)
 
 
 def guard_memory(state: Any, limit: int | None) -> None:
