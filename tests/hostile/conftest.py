@@ -7,6 +7,7 @@ needs only a few kilobytes on the wire.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -34,6 +35,12 @@ QUADS_PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GR
 def server(tmp_path_factory) -> Iterator[Server]:
     """``kgservice serve`` on a free port of 127.0.0.1 over a fresh on-disk store."""
     running = Server(tmp_path_factory.mktemp("hostile") / "store", LIMITS)
+    # The named questions are answered ahead on the worker's threads first: a write sent
+    # meanwhile waits for a free one, and on a busy machine past the 2 s limit.
+    deadline = time.monotonic() + 120
+    while "requests ready" not in "".join(running.output):
+        assert time.monotonic() < deadline, "".join(running.output)
+        time.sleep(0.1)
     yield running
     running.stop()
 
